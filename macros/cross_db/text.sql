@@ -1,0 +1,31 @@
+{#- Regular-expression search (true when the pattern matches anywhere in the text). RE2 on DuckDB: no look-ahead. -#}
+{% macro tl_regex_matches(text_expr, pattern_expr) -%}
+    {{ return(adapter.dispatch('tl_regex_matches', 'tokenledger')(text_expr, pattern_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_regex_matches(text_expr, pattern_expr) -%}
+    regexp_matches({{ text_expr }}, {{ pattern_expr }})
+{%- endmacro %}
+
+{% macro default__tl_regex_matches(text_expr, pattern_expr) -%}
+    ({{ text_expr }} ~ {{ pattern_expr }})
+{%- endmacro %}
+
+{#- Replace the first match of a pattern (\1-style back-references in the replacement). -#}
+{% macro tl_regex_replace(text_expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('tl_regex_replace', 'tokenledger')(text_expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__tl_regex_replace(text_expr, pattern, replacement) -%}
+    regexp_replace({{ text_expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+
+{#- True when the text is a plain (optionally signed) integer literal, surrounding blanks allowed. -#}
+{% macro tl_is_integer_text(text_expr) -%}
+    coalesce({{ tl_regex_matches(text_expr, "'^[[:space:]]*-?[0-9]+[[:space:]]*$'") }}, false)
+{%- endmacro %}
+
+{#- Blank-to-NULL: trims and turns '' into NULL so '' and NULL cells behave alike. -#}
+{% macro tl_nullif_blank(text_expr) -%}
+    nullif(trim({{ text_expr }}), '')
+{%- endmacro %}

@@ -1,0 +1,55 @@
+{#-
+  Creates the raw landing schema and tables if they do not exist (run on every dbt invocation as an
+  on-run-start hook), so a build on an empty warehouse works before the first ingest.
+  scripts/ingest.py creates the same tables (ensure_raw_tables); a test checks both agree.
+-#}
+{% macro create_raw_tables() -%}
+    create schema if not exists raw;
+    create table if not exists raw.load_manifest (
+        load_id bigint,
+        file_path varchar,
+        file_name varchar,
+        file_sha256 varchar,
+        file_bytes bigint,
+        format varchar,
+        rows bigint,
+        status varchar,
+        message varchar,
+        started_at timestamp,
+        loaded_at timestamp
+    );
+    create table if not exists raw.gateway_requests (
+        load_id bigint,
+        file_path varchar,
+        file_sha256 varchar,
+        line_number bigint,
+        raw_line varchar,
+        loaded_at timestamp
+    );
+    create table if not exists raw.jobs_export (
+        load_id bigint,
+        file_path varchar,
+        file_sha256 varchar,
+        row_number bigint,
+        line_number bigint,
+        job_id varchar,
+        created_at varchar,
+        agent varchar,
+        model varchar,
+        provider varchar,
+        input_tokens varchar,
+        cached_input_tokens varchar,
+        output_tokens varchar,
+        status varchar,
+        api_key_id varchar,
+        user_email varchar,
+        workflow varchar,
+        labels varchar,
+        attempt varchar,
+        retry_of varchar,
+        extra_columns varchar,
+        raw_record varchar,
+        parse_error varchar,
+        loaded_at timestamp
+    );
+{%- endmacro %}

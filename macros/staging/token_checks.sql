@@ -1,0 +1,37 @@
+{#-
+  Token-count validation shared by the staging models of every source. Each takes the list of
+  columns holding token counts as text (NULL = not reported) and returns a boolean expression.
+-#}
+
+{#- Some reported count is not an integer literal (e.g. '12k', 'many', '1.5'). -#}
+{% macro tl_any_non_integer(text_columns) -%}
+    ({%- for col in text_columns %}
+        ({{ col }} is not null and not {{ tl_is_integer_text(col) }}){% if not loop.last %} or{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- Some reported count is a negative integer. -#}
+{% macro tl_any_negative(text_columns) -%}
+    ({%- for col in text_columns %}
+        ({{ tl_is_integer_text(col) }} and trim({{ col }}) like '-%'){% if not loop.last %} or{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- Some reported count exceeds var('max_tokens_per_request') (too long to be a number counts too). -#}
+{% macro tl_any_over_max(text_columns) -%}
+    ({%- for col in text_columns %}
+        case
+            when not {{ tl_is_integer_text(col) }} then false
+            when length(trim({{ col }})) > 30 then true
+            else {{ dbt.safe_cast('trim(' ~ col ~ ')', 'decimal(38, 0)') }} > {{ var('max_tokens_per_request') | int }}
+        end{% if not loop.last %} or{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- A validated count as bigint, 0 when not reported. Only use on rows that passed the checks. -#}
+{% macro tl_token_count(text_col) -%}
+    coalesce({{ dbt.safe_cast('case when ' ~ tl_is_integer_text(text_col) ~ ' then trim(' ~ text_col ~ ') end', 'bigint') }}, 0)
+{%- endmacro %}
