@@ -58,7 +58,8 @@ ranked as (
 
 winners as (
 
-    select * from ranked where copy_rank = 1
+    select * from ranked
+    where copy_rank = 1
 
 ),
 
@@ -79,7 +80,7 @@ final as (
     from ranked as losers
     inner join winners
         on losers.source = winners.source
-        and losers.record_id = winners.record_id
+            and losers.record_id = winners.record_id
     where losers.copy_rank > 1
 
 )

@@ -81,14 +81,28 @@ model_rule_hits as (
     from match_texts
     cross join clauses
     where clauses.rule_scope in ('model', 'provider_model')
-    group by 1, 2, 3, 4, 5, 6
-    having min(case when {{ tl_clause_matches('match_texts.match_text', 'clauses.clause_type', 'clauses.clause_value') }} then 1 else 0 end) = 1
+    group by
+        match_texts.match_text,
+        clauses.rule_scope,
+        clauses.provider_id,
+        clauses.model_id,
+        clauses.rule_order,
+        clauses.conjunction_id
+    having
+        min(
+            case
+                when {{ tl_clause_matches('match_texts.match_text', 'clauses.clause_type', 'clauses.clause_value') }}
+                    then 1
+                else 0
+            end
+        ) = 1
 
 ),
 
 hinted_providers as (
 
-    select distinct provider_hint from refs where provider_hint is not null
+    select distinct provider_hint from refs
+    where provider_hint is not null
 
 ),
 
@@ -101,8 +115,19 @@ provider_rule_hits as (
     from hinted_providers
     cross join clauses
     where clauses.rule_scope = 'provider_id'
-    group by 1, 2, 3, clauses.conjunction_id
-    having min(case when {{ tl_clause_matches('hinted_providers.provider_hint', 'clauses.clause_type', 'clauses.clause_value') }} then 1 else 0 end) = 1
+    group by
+        hinted_providers.provider_hint,
+        clauses.provider_id,
+        clauses.rule_order,
+        clauses.conjunction_id
+    having
+        min(
+            case
+                when {{ tl_clause_matches('hinted_providers.provider_hint', 'clauses.clause_type', 'clauses.clause_value') }}
+                    then 1
+                else 0
+            end
+        ) = 1
 
 ),
 
@@ -152,7 +177,7 @@ ref_providers as (
         on refs.provider_hint = hint_resolution.provider_hint
     left join inferred_providers as inferred
         on refs.model_ref = inferred.match_text
-        and inferred.pick = 1
+            and inferred.pick = 1
 
 ),
 
@@ -166,14 +191,14 @@ search_order as (
     from providers
     {%- for i in range(1, max_fallbacks + 1) %}
 
-    union all
+        union all
 
-    select
-        provider_id,
-        {{ dbt.split_part('fallback_model_providers', "' '", i) }} as catalog_provider_id,
-        {{ i }} as search_rank
-    from providers
-    where {{ dbt.split_part('fallback_model_providers', "' '", i) }} <> ''
+        select
+            provider_id,
+            {{ dbt.split_part('fallback_model_providers', "' '", i) }} as catalog_provider_id,
+            {{ i }} as search_rank
+        from providers
+        where {{ dbt.split_part('fallback_model_providers', "' '", i) }} <> ''
     {%- endfor %}
 
 ),
@@ -197,8 +222,8 @@ model_candidates as (
         on ref_providers.provider_id = search_order.provider_id
     inner join model_rule_hits as hits
         on ref_texts.match_text = hits.match_text
-        and search_order.catalog_provider_id = hits.provider_id
-        and hits.rule_scope = 'model'
+            and search_order.catalog_provider_id = hits.provider_id
+            and hits.rule_scope = 'model'
 
 ),
 
@@ -218,8 +243,8 @@ final as (
     from ref_providers
     left join model_candidates
         on ref_providers.model_ref = model_candidates.model_ref
-        and ref_providers.provider_hint is not distinct from model_candidates.provider_hint
-        and model_candidates.pick = 1
+            and ref_providers.provider_hint is not distinct from model_candidates.provider_hint
+            and model_candidates.pick = 1
 
 )
 

@@ -72,10 +72,10 @@ attempts_resolved as (
     from attempts
     left join resolved_refs
         on attempts.provider_hint is not distinct from resolved_refs.provider_hint
-        and attempts.model_requested = resolved_refs.model_requested
+            and attempts.model_requested = resolved_refs.model_requested
     left join time_of_day_models as tod
         on resolved_refs.model_provider_id = tod.provider_id
-        and resolved_refs.model_id = tod.model_id
+            and resolved_refs.model_id = tod.model_id
 
 ),
 
@@ -138,7 +138,7 @@ set_activity as (
     from contexts
     inner join price_sets
         on contexts.model_provider_id = price_sets.provider_id
-        and contexts.model_id = price_sets.model_id
+            and contexts.model_id = price_sets.model_id
 
 ),
 
@@ -209,8 +209,8 @@ key_sources as (
         from candidate_sets
         inner join price_rates
             on candidate_sets.provider_id = price_rates.provider_id
-            and candidate_sets.model_id = price_rates.model_id
-            and candidate_sets.price_set_id = price_rates.price_set_id
+                and candidate_sets.model_id = price_rates.model_id
+                and candidate_sets.price_set_id = price_rates.price_set_id
         where price_rates.tier_start is null
     ) as ranked
     where pick = 1
@@ -227,9 +227,9 @@ key_tiers as (
     from key_sources
     inner join price_rates
         on key_sources.provider_id = price_rates.provider_id
-        and key_sources.model_id = price_rates.model_id
-        and key_sources.price_set_id = price_rates.price_set_id
-        and key_sources.price_key = price_rates.price_key
+            and key_sources.model_id = price_rates.model_id
+            and key_sources.price_set_id = price_rates.price_set_id
+            and key_sources.price_key = price_rates.price_key
 
 ),
 
@@ -275,7 +275,7 @@ interval_key_rates as (
     from intervals
     inner join key_tiers
         on intervals.context_key = key_tiers.context_key
-        and key_tiers.tier_start <= intervals.lower_bound
+            and intervals.lower_bound >= key_tiers.tier_start
 
 ),
 
@@ -286,7 +286,7 @@ context_rates as (
         lower_bound,
         upper_bound,
         {%- for key in keys %}
-        max(case when price_key = '{{ key }}' then price_usd end) as {{ key }}{% if not loop.last %},{% endif %}
+            max(case when price_key = '{{ key }}' then price_usd end) as {{ key }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from interval_key_rates
     where pick = 1
@@ -299,7 +299,7 @@ priced as (
     select
         keyed.*,
         {%- for key in keys %}
-        context_rates.{{ key }},
+            context_rates.{{ key }},
         {%- endfor %}
         case
             when not keyed.has_usage then 'no_usage'
@@ -308,8 +308,8 @@ priced as (
     from keyed
     left join context_rates
         on keyed.context_key = context_rates.context_key
-        and keyed.input_tokens > context_rates.lower_bound
-        and (context_rates.upper_bound is null or keyed.input_tokens <= context_rates.upper_bound)
+            and keyed.input_tokens > context_rates.lower_bound
+            and (context_rates.upper_bound is null or keyed.input_tokens <= context_rates.upper_bound)
 
 ),
 
@@ -361,8 +361,12 @@ final as (
                 coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'input_mtok', 1000000) }}, 0)
                 + coalesce({{ tl_cost('input_audio_tokens', 'coalesce(input_audio_mtok, input_mtok)', 1000000) }}, 0)
                 + coalesce({{ tl_cost('cache_read_tokens', 'coalesce(cache_read_mtok, input_mtok)', 1000000) }}, 0)
-                + coalesce({{ tl_cost('cache_write_5m_tokens', 'coalesce(cache_write_5m_mtok, cache_write_mtok, input_mtok)', 1000000) }}, 0)
-                + coalesce({{ tl_cost('cache_write_1h_tokens', 'coalesce(cache_write_1h_mtok, cache_write_mtok, input_mtok)', 1000000) }}, 0)
+                + coalesce(
+                    {{ tl_cost('cache_write_5m_tokens', 'coalesce(cache_write_5m_mtok, cache_write_mtok, input_mtok)', 1000000) }}, 0
+                )
+                + coalesce(
+                    {{ tl_cost('cache_write_1h_tokens', 'coalesce(cache_write_1h_mtok, cache_write_mtok, input_mtok)', 1000000) }}, 0
+                )
                 + coalesce({{ tl_cost('output_tokens - reasoning_tokens - output_audio_tokens', 'output_mtok', 1000000) }}, 0)
                 + coalesce({{ tl_cost('reasoning_tokens', 'coalesce(output_reasoning_mtok, output_mtok)', 1000000) }}, 0)
                 + coalesce({{ tl_cost('output_audio_tokens', 'coalesce(output_audio_mtok, output_mtok)', 1000000) }}, 0)

@@ -94,7 +94,7 @@ final as (
     select
         {{ dbt.concat(['source', "':'", 'attempt_id']) }} as attempt_key,
         {{ dbt.concat(['source', "':'", 'event_id']) }} as event_key,
-        unioned.*,
+        *,
         -- First attempt first: the event's own id, then attempt number, then time.
         row_number() over (
             partition by source, event_id

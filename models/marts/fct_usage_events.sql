@@ -41,7 +41,8 @@ rolled_up as (
 
 first_attempts as (
 
-    select * from attempts where attempt_seq = 1
+    select * from attempts
+    where attempt_seq = 1
 
 ),
 

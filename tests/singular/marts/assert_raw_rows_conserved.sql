@@ -5,21 +5,39 @@
 with
 
 raw_rows as (
-    select 'gateway' as source, count(*) as n from {{ source('gateway', 'gateway_requests') }}
+    select
+        'gateway' as source,
+        count(*) as n
+    from {{ source('gateway', 'gateway_requests') }}
     union all
-    select 'jobs' as source, count(*) as n from {{ source('jobs', 'jobs_export') }}
+    select
+        'jobs' as source,
+        count(*) as n
+    from {{ source('jobs', 'jobs_export') }}
 ),
 
 event_attempts as (
-    select source, sum(attempts) as n from {{ ref('fct_usage_events') }} group by 1
+    select
+        source,
+        sum(attempts) as n
+    from {{ ref('fct_usage_events') }}
+    group by 1
 ),
 
 duplicates as (
-    select source, count(*) as n from {{ ref('audit_duplicate_records') }} group by 1
+    select
+        source,
+        count(*) as n
+    from {{ ref('audit_duplicate_records') }}
+    group by 1
 ),
 
 rejected as (
-    select source, count(*) as n from {{ ref('audit_rejected_rows') }} group by 1
+    select
+        source,
+        count(*) as n
+    from {{ ref('audit_rejected_rows') }}
+    group by 1
 ),
 
 compared as (

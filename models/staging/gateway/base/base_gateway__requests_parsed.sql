@@ -65,7 +65,7 @@ fields as (
         end as headers,
         case
             when {{ tl_json_type('obj', '$.response.usage') }} = 'OBJECT' then {{ tl_json_get('obj', '$.response.usage') }}
-        end as usage
+        end as usage_obj
     from objects
 
 ),
@@ -74,29 +74,29 @@ usage_fields as (
 
     select
         *,
-        {{ tl_json_text('usage', '$.prompt_tokens') }} as u_prompt_tokens,
-        {{ tl_json_text('usage', '$.completion_tokens') }} as u_completion_tokens,
-        {{ tl_json_text('usage', '$.prompt_tokens_details.cached_tokens') }} as u_prompt_cached_tokens,
-        {{ tl_json_text('usage', '$.prompt_tokens_details.cache_write_tokens') }} as u_prompt_cache_write_tokens,
-        {{ tl_json_text('usage', '$.prompt_tokens_details.audio_tokens') }} as u_prompt_audio_tokens,
-        {{ tl_json_text('usage', '$.completion_tokens_details.reasoning_tokens') }} as u_completion_reasoning_tokens,
-        {{ tl_json_text('usage', '$.completion_tokens_details.audio_tokens') }} as u_completion_audio_tokens,
-        {{ tl_json_text('usage', '$.input_tokens') }} as u_input_tokens,
-        {{ tl_json_text('usage', '$.output_tokens') }} as u_output_tokens,
-        {{ tl_json_text('usage', '$.input_tokens_details.cached_tokens') }} as u_input_cached_tokens,
-        {{ tl_json_text('usage', '$.input_tokens_details.cache_write_tokens') }} as u_input_cache_write_tokens,
-        {{ tl_json_text('usage', '$.output_tokens_details.reasoning_tokens') }} as u_output_reasoning_tokens,
-        {{ tl_json_text('usage', '$.output_tokens_details.thinking_tokens') }} as u_output_thinking_tokens,
-        {{ tl_json_text('usage', '$.cache_read_input_tokens') }} as u_cache_read_input_tokens,
-        {{ tl_json_text('usage', '$.cache_creation_input_tokens') }} as u_cache_creation_input_tokens,
-        {{ tl_json_text('usage', '$.cache_creation.ephemeral_5m_input_tokens') }} as u_ephemeral_5m_tokens,
-        {{ tl_json_text('usage', '$.cache_creation.ephemeral_1h_input_tokens') }} as u_ephemeral_1h_tokens,
-        {{ tl_json_text('usage', '$.server_tool_use.web_search_requests') }} as u_web_search_requests,
-        {{ tl_json_text('usage', '$.service_tier') }} as u_service_tier,
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-team') }} end as header_team,
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-project') }} end as header_project,
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-environment') }} end as header_environment,
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-customer') }} end as header_customer
+        {{ tl_json_text('usage_obj', '$.prompt_tokens') }} as u_prompt_tokens,
+        {{ tl_json_text('usage_obj', '$.completion_tokens') }} as u_completion_tokens,
+        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.cached_tokens') }} as u_prompt_cached_tokens,
+        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.cache_write_tokens') }} as u_prompt_cache_write_tokens,
+        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.audio_tokens') }} as u_prompt_audio_tokens,
+        {{ tl_json_text('usage_obj', '$.completion_tokens_details.reasoning_tokens') }} as u_completion_reasoning_tokens,
+        {{ tl_json_text('usage_obj', '$.completion_tokens_details.audio_tokens') }} as u_completion_audio_tokens,
+        {{ tl_json_text('usage_obj', '$.input_tokens') }} as u_input_tokens,
+        {{ tl_json_text('usage_obj', '$.output_tokens') }} as u_output_tokens,
+        {{ tl_json_text('usage_obj', '$.input_tokens_details.cached_tokens') }} as u_input_cached_tokens,
+        {{ tl_json_text('usage_obj', '$.input_tokens_details.cache_write_tokens') }} as u_input_cache_write_tokens,
+        {{ tl_json_text('usage_obj', '$.output_tokens_details.reasoning_tokens') }} as u_output_reasoning_tokens,
+        {{ tl_json_text('usage_obj', '$.output_tokens_details.thinking_tokens') }} as u_output_thinking_tokens,
+        {{ tl_json_text('usage_obj', '$.cache_read_input_tokens') }} as u_cache_read_input_tokens,
+        {{ tl_json_text('usage_obj', '$.cache_creation_input_tokens') }} as u_cache_creation_input_tokens,
+        {{ tl_json_text('usage_obj', '$.cache_creation.ephemeral_5m_input_tokens') }} as u_ephemeral_5m_tokens,
+        {{ tl_json_text('usage_obj', '$.cache_creation.ephemeral_1h_input_tokens') }} as u_ephemeral_1h_tokens,
+        {{ tl_json_text('usage_obj', '$.server_tool_use.web_search_requests') }} as u_web_search_requests,
+        {{ tl_json_text('usage_obj', '$.service_tier') }} as u_service_tier,
+        case when headers is not null then {{ tl_json_text_ci('headers', 'x-team') }} end as header_team,  -- noqa: RF03
+        case when headers is not null then {{ tl_json_text_ci('headers', 'x-project') }} end as header_project,  -- noqa: RF03
+        case when headers is not null then {{ tl_json_text_ci('headers', 'x-environment') }} end as header_environment,  -- noqa: RF03
+        case when headers is not null then {{ tl_json_text_ci('headers', 'x-customer') }} end as header_customer  -- noqa: RF03
     from fields
 
 ),
@@ -108,7 +108,7 @@ shaped as (
         lower({{ tl_nullif_blank('provider_text') }}) as provider_hint,
         {{ dbt.safe_cast('status_code_text', 'integer') }} as status_code,
         case
-            when usage is null then null
+            when usage_obj is null then null
             when u_prompt_tokens is not null or u_completion_tokens is not null then 'openai_chat'
             when lower(trim(provider_text)) = 'anthropic'
                 or u_cache_creation_input_tokens is not null
@@ -177,7 +177,7 @@ counted as (
     select
         *,
         {%- for col in token_columns %}
-        case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col[4:] }},
+            case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col[4:] }},
         {%- endfor %}
         case
             when has_usage and tok_cache_write is null and (tok_cache_write_5m is not null or tok_cache_write_1h is not null)
@@ -248,11 +248,11 @@ final as (
             when has_usage and has_negative_tokens then 'negative_tokens'
             when has_usage and has_tokens_over_max then 'tokens_over_max'
             when has_usage and (
-                (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
-                or n_cache_write_total < n_cache_write_1h
-                or n_output < n_reasoning
-                or n_output < n_output_audio
-            ) then 'inconsistent_tokens'
+                    (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
+                    or n_cache_write_total < n_cache_write_1h
+                    or n_output < n_reasoning
+                    or n_output < n_output_audio
+                ) then 'inconsistent_tokens'
             when has_usage and (response_model_text is null or trim(response_model_text) = '') then 'missing_model'
         end as reject_reason
     from counted

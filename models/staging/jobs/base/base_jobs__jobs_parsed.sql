@@ -82,7 +82,7 @@ counted as (
     select
         *,
         {%- for col in token_columns %}
-        case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col }}{% if not loop.last %},{% endif %}
+            case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from checked
 

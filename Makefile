@@ -1,0 +1,53 @@
+# tokenledger — the two commands: `make run` and `make test`. Both set up .venv from the lock first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-lock
+DBT := $(BIN)/python scripts/run_dbt.py
+
+.PHONY: setup run test lint build ingest summary sample prices clean help
+
+help:
+	@echo "make setup   create .venv from requirements.lock (idempotent)"
+	@echo "make run     ingest data/sample into the warehouse, dbt build, print the summary"
+	@echo "make test    the whole suite: sqlfluff lint, dbt builds on fixtures (unit + data tests), Python tests"
+	@echo "make lint    sqlfluff lint only"
+	@echo "make sample  regenerate data/sample (deterministic)"
+	@echo "make prices  re-export the pinned genai-prices catalog into seeds/prices"
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tokenledger needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+ingest: setup
+	$(BIN)/python scripts/ingest.py data/sample
+
+build: setup
+	$(DBT) build
+
+summary: setup
+	$(BIN)/python scripts/summary.py
+
+# The summary is printed even when a data test fails; the exit status is dbt's.
+run: setup
+	$(BIN)/python scripts/ingest.py data/sample
+	@status=0; $(DBT) build || status=$$?; $(BIN)/python scripts/summary.py; exit $$status
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/sqlfluff lint models tests
+
+sample: setup
+	$(BIN)/python scripts/generate_sample.py --out data/sample
+
+prices: setup
+	$(BIN)/python scripts/refresh_prices.py
+
+clean:
+	rm -rf target logs warehouse

@@ -1,0 +1,95 @@
+"""Print a short summary of the warehouse after a build (used by `make run`).
+
+    python scripts/summary.py [--db PATH]
+
+Shows the latest month's spend per team tag and per agent, unpriced events, rejected rows and
+duplicates, and whether the last dbt build's tests (the reconciliation tests among them) passed,
+read from target/run_results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from common import PROJECT_ROOT, connect, default_db_path
+
+RECONCILIATION_TESTS = ("assert_raw_rows_conserved",)
+
+
+def money(value: Decimal | None) -> str:
+    if value is None:
+        return "unpriced"
+    return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def table(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    print(f"\n{title}")
+    cells = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    for index, row in enumerate(cells):
+        print("  " + "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths))))
+        if index == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def test_results() -> tuple[int, int, list[str]]:
+    path = PROJECT_ROOT / "target" / "run_results.json"
+    if not path.exists():
+        return 0, 0, []
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    failed = [r["unique_id"].split(".")[-1] for r in tests if r["status"] not in ("pass", "skipped")]
+    return len(tests), len(failed), failed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=default_db_path())
+    args = parser.parse_args()
+    con = connect(args.db, read_only=True)
+    latest = con.execute("select max(month) from marts.fct_usage_events").fetchone()[0]
+    if latest is None:
+        print("tokenledger: the warehouse has no usage events yet (ingest some exports, then build).")
+        return 0
+    print(f"tokenledger summary — warehouse {args.db}, latest month {latest:%Y-%m}")
+    per_team = con.execute(
+        """
+        select coalesce(tag_team, '(untagged)'), count(*), sum(list_cost_usd), count(*) - count(list_cost_usd)
+        from marts.fct_usage_events where month = ? group by 1 order by 3 desc nulls last, 1
+        """,
+        [latest],
+    ).fetchall()
+    table("Spend by team tag (ownership rules come with the allocation marts)", ("team tag", "events", "list cost", "unpriced"),
+          [(t, n, money(c), u) for t, n, c, u in per_team])
+    per_agent = con.execute(
+        """
+        select coalesce(agent, '(no agent)'), count(*), sum(list_cost_usd)
+        from marts.fct_usage_events where month = ? group by 1 order by 3 desc nulls last, 1 limit 10
+        """,
+        [latest],
+    ).fetchall()
+    table("Top agents", ("agent", "events", "list cost"), [(a, n, money(c)) for a, n, c in per_agent])
+    unpriced = con.execute("select unpriced_reason, model_requested, count(*) from audit.unpriced_events group by 1, 2 order by 3 desc").fetchall()
+    table("Unpriced events (all months)", ("reason", "model", "events"), unpriced)
+    rejected = con.execute("select source, reject_reason, count(*) from audit.rejected_rows group by 1, 2 order by 1, 3 desc").fetchall()
+    table("Rejected rows (audit.rejected_rows)", ("source", "reason", "rows"), rejected)
+    dup = con.execute("select count(*), count(*) filter (where is_conflict) from audit.duplicate_records").fetchone()
+    retries = con.execute("select count(*), coalesce(sum(non_final_attempts_cost_usd), 0) from audit.retry_groups").fetchone()
+    print(f"\nDuplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "
+          f"(non-final attempts cost {money(retries[1])})")
+    total, failed, names = test_results()
+    if total == 0:
+        print("Tests: no dbt run results found (run `make build`).")
+    else:
+        recon = [n for n in names if any(n.startswith(t) for t in RECONCILIATION_TESTS)]
+        print(f"Tests: {total - failed}/{total} passed; reconciliation {'FAILED' if recon else 'passed'}")
+        for name in names:
+            print(f"  failed: {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
