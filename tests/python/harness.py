@@ -1,0 +1,68 @@
+"""Test harness: a throwaway warehouse, the ingest CLI and dbt against it.
+
+Every test warehouse lives in a temp dir with its own dbt target path, so tests never touch the
+default warehouse or each other's artefacts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@dataclass
+class Warehouse:
+    root: Path
+    env_overrides: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Path:
+        return self.root / "tokenledger.duckdb"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "TOKENLEDGER_DB": str(self.db), "TOKENLEDGER_LOCK_WAIT": "120", **self.env_overrides}
+
+    def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "--db", str(self.db), *map(str, paths)],
+            cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [
+            str(BIN / "dbt"), *args, "--profiles-dir", str(PROJECT_ROOT / "profiles"),
+            "--project-dir", str(PROJECT_ROOT), "--target-path", str(self.root / "target"),
+            "--log-path", str(self.root / "logs"),
+        ]
+        result = subprocess.run(command, cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True)
+        if check and result.returncode != 0:
+            tail = "\n".join(result.stdout.splitlines()[-60:])
+            raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr[-2000:]}")
+        return result
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            con.execute("set TimeZone = 'UTC'")
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+
+def new_warehouse(tmp: Path, **env: str) -> Warehouse:
+    tmp.mkdir(parents=True, exist_ok=True)
+    return Warehouse(tmp, dict(env))
