@@ -5,7 +5,7 @@ Usage: python scripts/generate_sample.py [--seed 42] [--out data/sample]
 
 Writes into --out (default: data/sample under the project root):
   jobs-export-2026-09.csv      Jobs export, September: UTF-8 BOM, CRLF, lowercase header in the documented order
-  jobs-export-2026-09-10.csv   overlapping Jobs export, late September to October: Title-Case header, another
+  jobs-export-2026-10.csv   overlapping Jobs export, late September to October: Title-Case header, another
                                column order, one extra `Region` column, LF line endings
   gateway-2026-09.jsonl        gateway request log, September (one JSON object per line)
   gateway-2026-10.jsonl.gz     gateway request log, October (gzip with mtime 0 and no file name in the header)
@@ -992,7 +992,7 @@ def generate_jobs(rng: random.Random) -> JobsResult:
         if row.id == "job_edge_conflict":
             values["output_tokens"] = "1450"
             conflict_note = ("`job_edge_conflict`: in both Jobs exports; `output_tokens` is 1405 in "
-                             "jobs-export-2026-09.csv and 1450 in jobs-export-2026-09-10.csv")
+                             "jobs-export-2026-09.csv and 1450 in jobs-export-2026-10.csv")
         second.append(JobRow(row.id, row.sort_ts, values))
     assert conflict_note, "job_edge_conflict must fall inside the overlap"
     second.extend(rows["2026-10"])
@@ -1037,7 +1037,7 @@ def generate(seed: int) -> dict[str, bytes]:
     second_csv = jobs_csv(jobs.second, JOBS_COLUMNS_SECOND, title_case=True, crlf=False)
     files = {
         "jobs-export-2026-09.csv": first_csv,
-        "jobs-export-2026-09-10.csv": second_csv,
+        "jobs-export-2026-10.csv": second_csv,
         "gateway-2026-09.jsonl": jsonl_bytes(gateway.lines["2026-09"]),
         "gateway-2026-10.jsonl.gz": gzip_bytes(jsonl_bytes(gateway.lines["2026-10"])),
     }
@@ -1092,7 +1092,7 @@ def readme(seed: int, gateway: GatewayResult, jobs: JobsResult, files: dict[str,
     no_tier = gw_both(lambda c: c.provider == "openai" and c.service_tier is None and c.tokens is not None)
     no_resp_id = sum(1 for _, c in all_calls if c.tokens is not None and c.response_id is None)
 
-    job_rows = {"jobs-export-2026-09.csv": jobs.first, "jobs-export-2026-09-10.csv": jobs.second}
+    job_rows = {"jobs-export-2026-09.csv": jobs.first, "jobs-export-2026-10.csv": jobs.second}
     overlap = set(jobs.overlap_ids)
     unique_jobs = {row.id: row for rows in job_rows.values() for row in rows}
     jobs_growth = "; ".join(
@@ -1129,7 +1129,7 @@ def readme(seed: int, gateway: GatewayResult, jobs: JobsResult, files: dict[str,
         "|---|---|---|",
         f"| `jobs-export-2026-09.csv` | Jobs export CSV | {len(jobs.first)} rows, 2026-09 (UTF-8 BOM, CRLF, "
         "lowercase header in the documented order, two empty trailing lines) |",
-        f"| `jobs-export-2026-09-10.csv` | Jobs export CSV | {len(jobs.second)} rows: the last "
+        f"| `jobs-export-2026-10.csv` | Jobs export CSV | {len(jobs.second)} rows: the last "
         f"{JOBS_OVERLAP_ROWS} rows of the September export again, then 2026-10 (Title-Case header, another "
         "column order, extra `Region` column, LF, no BOM) |",
         f"| `gateway-2026-09.jsonl` | gateway JSON Lines | {lines_of('09.jsonl')} lines: "
@@ -1320,7 +1320,7 @@ def readme(seed: int, gateway: GatewayResult, jobs: JobsResult, files: dict[str,
     lines += [
         "",
         f"- Overlapping exports: the last {JOBS_OVERLAP_ROWS} rows of `jobs-export-2026-09.csv` are repeated at the "
-        "top of `jobs-export-2026-09-10.csv` with identical values (only the column order and `Region` differ):",
+        "top of `jobs-export-2026-10.csv` with identical values (only the column order and `Region` differ):",
         f"  {ids(jobs.overlap_ids)}.",
         f"- Conflicting duplicate: {jobs.conflict_note}.",
         f"- Retry chains (first job ids; later attempts are `<id>_a2`, `<id>_a3`): {ids(job_chain_firsts)}.",

@@ -35,8 +35,7 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -
             print("  " + "  ".join("-" * w for w in widths))
 
 
-def test_results() -> tuple[int, int, list[str]]:
-    path = PROJECT_ROOT / "target" / "run_results.json"
+def test_results(path: Path) -> tuple[int, int, list[str]]:
     if not path.exists():
         return 0, 0, []
     results = json.loads(path.read_text(encoding="utf-8"))["results"]
@@ -48,6 +47,8 @@ def test_results() -> tuple[int, int, list[str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=default_db_path())
+    parser.add_argument("--run-results", type=Path, default=PROJECT_ROOT / "target" / "run_results.json",
+                        help="dbt's run_results.json of the last build")
     args = parser.parse_args()
     con = connect(args.db, read_only=True)
     latest = con.execute("select max(month) from marts.fct_usage_events").fetchone()[0]
@@ -80,7 +81,7 @@ def main() -> int:
     retries = con.execute("select count(*), coalesce(sum(non_final_attempts_cost_usd), 0) from audit.retry_groups").fetchone()
     print(f"\nDuplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "
           f"(non-final attempts cost {money(retries[1])})")
-    total, failed, names = test_results()
+    total, failed, names = test_results(args.run_results)
     if total == 0:
         print("Tests: no dbt run results found (run `make build`).")
     else:

@@ -20,8 +20,8 @@ GENERATED = (
     "README.md",
     "gateway-2026-09.jsonl",
     "gateway-2026-10.jsonl.gz",
-    "jobs-export-2026-09-10.csv",
     "jobs-export-2026-09.csv",
+    "jobs-export-2026-10.csv",
 )
 # Lines that are deliberately not a JSON object (see data/sample/README.md): (truncated lines, array lines).
 NOT_OBJECTS = {"gateway-2026-09.jsonl": (1, 0), "gateway-2026-10.jsonl.gz": (0, 1)}
@@ -106,7 +106,7 @@ def test_gateway_lines_are_json_objects_except_the_documented_ones(name: str) ->
 
 
 @pytest.mark.parametrize(("name", "id_column"), [("jobs-export-2026-09.csv", "job_id"),
-                                                 ("jobs-export-2026-09-10.csv", "Job_Id")])
+                                                 ("jobs-export-2026-10.csv", "Job_Id")])
 def test_jobs_csv_parses_and_only_the_ragged_row_is_ragged(name: str, id_column: str) -> None:
     text = (SAMPLE / name).read_bytes().decode("utf-8-sig")
     rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
