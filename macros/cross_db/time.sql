@@ -8,10 +8,12 @@
 {%- endmacro %}
 
 {% macro duckdb__tl_parse_utc_timestamp(text_expr) -%}
+    {#- RFC 3339 allows a lower-case t / z and a blank before the offset; DuckDB's cast does not: normalise first. -#}
+    {%- set normalised = "upper(regexp_replace(trim(" ~ text_expr ~ "), '[[:space:]]+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$', '\\1'))" -%}
     case
-        when regexp_matches(trim({{ text_expr }}), '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[[:space:]]*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$')
-            then timezone('UTC', try_cast(trim({{ text_expr }}) as timestamptz))
-        else try_cast(trim({{ text_expr }}) as timestamp)
+        when regexp_matches({{ normalised }}, '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then timezone('UTC', try_cast({{ normalised }} as timestamptz))
+        else try_cast({{ normalised }} as timestamp)
     end
 {%- endmacro %}
 

@@ -1,0 +1,113 @@
+"""Project conventions that must not rot: lint, documentation, primary keys, catalog freshness.
+
+Lint blocks CI. Every model and column is documented and every model has a primary-key test
+(unique + not_null on one column, or tl_unique_combination). The price seeds equal an export of
+the pinned genai-prices, and the regex translations behave like the look-ahead originals.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from harness import BIN, PROJECT_ROOT, Warehouse
+
+
+def test_sqlfluff_lint_is_clean(tmp_path) -> None:
+    result = subprocess.run(
+        [str(BIN / "sqlfluff"), "lint", "models", "tests", "--disable-progress-bar"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
+        env={"PATH": str(BIN) + ":/usr/bin:/bin", "TOKENLEDGER_DB": str(tmp_path / "lint.duckdb"), "HOME": str(tmp_path)},
+    )
+    violations = [line for line in result.stdout.splitlines() if line.startswith(("L:", "== "))]
+    assert result.returncode == 0, "\n".join(violations[:80]) or result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def manifest(sample_warehouse: Warehouse) -> dict:
+    return json.loads((sample_warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def project_nodes(manifest: dict, resource_type: str) -> list[dict]:
+    return [n for n in manifest["nodes"].values() if n["resource_type"] == resource_type and n["package_name"] == "tokenledger"]
+
+
+def test_every_model_and_column_is_documented(manifest: dict, sample_warehouse: Warehouse) -> None:
+    missing: list[str] = []
+    for node in project_nodes(manifest, "model"):
+        if not node["description"].strip():
+            missing.append(f"model {node['name']}")
+        relation = node.get("alias") or node["name"]
+        actual = [r[0] for r in sample_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [node["schema"], relation])]
+        assert actual, f"{node['name']} not built"
+        for column in actual:
+            doc = node["columns"].get(column, {}).get("description", "")
+            if not doc.strip():
+                missing.append(f"{node['name']}.{column}")
+        for column in node["columns"]:
+            if column not in actual:
+                missing.append(f"{node['name']}.{column} documented but not in the relation")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_model_has_a_primary_key_test(manifest: dict) -> None:
+    tests_by_model: dict[str, set[str]] = {}
+    for test in project_nodes(manifest, "test"):
+        meta = test.get("test_metadata") or {}
+        name = meta.get("name")
+        column = test.get("column_name")
+        for parent in test["depends_on"]["nodes"]:
+            tag = f"{name}:{column}" if name in ("unique", "not_null") else name
+            tests_by_model.setdefault(parent, set()).add(tag)
+    lacking = []
+    for node in project_nodes(manifest, "model") + project_nodes(manifest, "seed"):
+        tags = tests_by_model.get(node["unique_id"], set())
+        unique_cols = {t.split(":", 1)[1] for t in tags if t.startswith("unique:")}
+        not_null_cols = {t.split(":", 1)[1] for t in tags if t.startswith("not_null:")}
+        if not (unique_cols & not_null_cols) and "tl_unique_combination" not in tags:
+            lacking.append(node["name"])
+    assert not lacking, f"models without a primary-key test: {lacking}"
+
+
+def test_price_seeds_equal_the_pinned_catalog() -> None:
+    result = subprocess.run([sys.executable, "scripts/refresh_prices.py", "--check"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_lookahead_translations_behave_like_the_originals() -> None:
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    from refresh_prices import LOOKAHEAD_TRANSLATIONS  # noqa: PLC0415
+
+    from genai_prices.data import providers
+
+    subjects = {m.id.lower() for p in providers for m in p.models} | {
+        "gpt-4o-mini-tts", "gpt-4o-tts-2025", "tts-1", "gemini-2.5-flash-preview-tts", "mistral-large-latest",
+        "mistralai/mistral-large", "labs-devstral-small", "open-mixtral-8x7b", "codestral-2501", "x/ministral", "voxtral-mini",
+    }
+    con = duckdb.connect()
+    for original, atoms in LOOKAHEAD_TRANSLATIONS.items():
+        for subject in sorted(subjects):
+            expected = re.search(original, subject) is not None
+            got = all(
+                con.execute("select regexp_matches(?, ?)", [subject, value]).fetchone()[0] == (kind == "regex")
+                for kind, value in atoms
+            )
+            assert got == expected, (original, subject)
+
+
+def test_raw_tables_from_ingest_and_dbt_agree(sample_warehouse: Warehouse, tmp_path) -> None:
+    """scripts/ingest.py and the dbt on-run-start hook create the same raw tables."""
+    from harness import new_warehouse
+
+    fresh = new_warehouse(tmp_path)
+    fresh.dbt("run-operation", "create_raw_tables")
+    sql = ("select table_name, column_name, data_type, ordinal_position from information_schema.columns "
+           "where table_schema = 'raw' order by 1, 4")
+    assert fresh.query(sql) == sample_warehouse.query(sql)
