@@ -155,3 +155,15 @@ def test_failed_requests_without_usage_cost_nothing(bad: tuple[Warehouse, str]) 
     rows = wh.query("select event_id, list_cost_usd, output_tokens from marts.fct_usage_events "
                     "where event_id in ('failed_free', 'g_failed_free') order by 1")
     assert [(r[0], r[1], r[2]) for r in rows] == [("failed_free", 0, 0), ("g_failed_free", 0, 0)]
+
+
+def test_directory_ingest_skips_documentation_but_not_named_files(tmp_path: Path) -> None:
+    wh = new_warehouse(tmp_path)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "README.md").write_text("# what these exports are\n")
+    (exports / "requests.jsonl").write_text(gw("d1") + "\n")
+    assert wh.ingest(exports).returncode == 0
+    assert wh.query("select file_name, status from raw.load_manifest") == [("requests.jsonl", "loaded")]
+    named = wh.ingest(exports / "README.md", check=False)  # named explicitly: tried, and refused
+    assert named.returncode == 1 and "unrecognised" in named.stdout + named.stderr
