@@ -629,6 +629,48 @@ def gateway_edge_calls(rng: random.Random) -> dict[str, list[Call]]:
     # One header object mixing cases within itself.
     sept.append(make("req_edge_mixed_case_headers", "infra-oncall", "2026-09-24T07:45:00Z", "gpt-5.4-mini",
                      header_style="mixed", tags={"team": "platform", "project": "ci", "environment": "staging"}))
+    attribution = attribution_edge_calls()
+    return {"2026-09": sept + attribution["2026-09"], "2026-10": octo + attribution["2026-10"]}
+
+
+def attribution_edge_calls() -> dict[str, list[Call]]:
+    """Untagged records that exercise each ownership path (team key, owner change, person moving team,
+    a merged team's tag, a shared login). Drawn from their own generator so the rest stays as it was."""
+    rng = random.Random("attribution-edge-cases")
+
+    def make(request_id: str, agent: str | None, ts: str, model: str, **changes: Any) -> Call:
+        call = gateway_call(rng, AGENT_BY_NAME[agent], datetime.fromisoformat(ts.replace("Z", "+00:00")),
+                            model=model, request_id=request_id)
+        call.tags, call.header_style = {}, "none"
+        for name, value in changes.items():
+            setattr(call, name, value)
+        return call
+
+    sept = [
+        # No tag, no agent, a team key: attributed by the key (team_key).
+        make("req_edge_team_key_only", None, "2026-09-11T10:00:00Z", "gpt-5.4-mini",
+             api_key_id="team.platform.ci", user=None),
+        # carol's personal key used by a search agent while carol's own agent is platform's: a shared login.
+        make("req_edge_shared_login", "search-bot", "2026-09-17T15:30:00Z", "gpt-5.4-mini",
+             api_key_id="pk.carol", user="carol@corp.example"),
+    ]
+    octo = [
+        make("req_edge_team_key_only_oct", None, "2026-10-08T10:00:00Z", "gpt-5.4-mini",
+             api_key_id="team.platform.ci", user=None),
+        # infra-oncall moves from platform to search on 2026-10-15 (agent_directory.csv).
+        make("req_edge_owner_change_before", "infra-oncall", "2026-10-14T12:00:00Z", "gpt-5.4-mini",
+             api_key_id="team.platform.oncall", user=None),
+        make("req_edge_owner_change_after", "infra-oncall", "2026-10-16T12:00:00Z", "gpt-5.4-mini",
+             api_key_id="team.platform.oncall", user=None),
+        # carol moves from platform to search on 2026-10-20 (people.csv): ad-hoc use of her personal key.
+        make("req_edge_person_moved_before", None, "2026-10-19T09:00:00Z", "gpt-5.4",
+             api_key_id="pk.carol", user="carol@corp.example"),
+        make("req_edge_person_moved_after", None, "2026-10-21T09:00:00Z", "gpt-5.4",
+             api_key_id="pk.carol", user="carol@corp.example"),
+        # A tag naming growth-labs, merged into search on 2026-10-01: still counts for growth-labs.
+        make("req_edge_merged_team_tag", "ranker", "2026-10-22T11:00:00Z", "gpt-5.4-mini",
+             tags={"team": "growth-labs", "project": "experiments", "environment": "prod"}, header_style="lower"),
+    ]
     return {"2026-09": sept, "2026-10": octo}
 
 
@@ -1250,6 +1292,15 @@ def readme(seed: int, gateway: GatewayResult, jobs: JobsResult, files: dict[str,
         "req_edge_first_second_oct": "2026-10-01T00:00:00Z: October",
         "req_edge_late_arrival": "timestamp 2026-09-30T23:58:30Z but only in the October file: counts in September",
         "req_edge_mixed_case_headers": "one headers object mixing `X-Team`, `x-project`, `X-ENVIRONMENT`",
+        "req_edge_team_key_only": "untagged, no agent, team key `team.platform.ci`: attributed by the key",
+        "req_edge_team_key_only_oct": "untagged, no agent, team key `team.platform.ci`: attributed by the key",
+        "req_edge_shared_login": "`search-bot` run under carol's personal key `pk.carol` (carol's own agent is "
+                                 "platform's): a shared login",
+        "req_edge_owner_change_before": "untagged `infra-oncall` on 2026-10-14: owned by platform",
+        "req_edge_owner_change_after": "untagged `infra-oncall` on 2026-10-16: owned by search from 2026-10-15",
+        "req_edge_person_moved_before": "untagged ad-hoc use of `pk.carol` on 2026-10-19: carol is in platform",
+        "req_edge_person_moved_after": "untagged ad-hoc use of `pk.carol` on 2026-10-21: carol is in search from 2026-10-20",
+        "req_edge_merged_team_tag": "tag `growth-labs`, a team merged into search on 2026-10-01: counts for growth-labs",
     }
     for month in gw_files:
         for call in gateway.calls[month]:

@@ -2,7 +2,7 @@
 
     python scripts/summary.py [--db PATH]
 
-Shows the latest month's spend per team tag and per agent, unpriced events, rejected rows and
+Shows the latest month's spend per team (with the confidence mix) and per agent, unpriced events, rejected rows and
 duplicates, and whether the last dbt build's tests (the reconciliation tests among them) passed,
 read from target/run_results.json.
 """
@@ -16,13 +16,22 @@ from pathlib import Path
 
 from common import PROJECT_ROOT, connect, default_db_path
 
-RECONCILIATION_TESTS = ("assert_raw_rows_conserved",)
+RECONCILIATION_TESTS = (
+    "assert_raw_rows_conserved",
+    "assert_allocations_sum_to_event_cost",
+    "assert_monthly_cents_tie_to_month_total",
+    "tl_sums_equal_fct_team_monthly_spend",
+)
 
 
 def money(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
     return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def percent(part: Decimal, whole: Decimal) -> str:
+    return "-" if not whole else f"{(part / whole * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
 
 
 def table(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
@@ -58,13 +67,19 @@ def main() -> int:
     print(f"tokenledger summary — warehouse {args.db}, latest month {latest:%Y-%m}")
     per_team = con.execute(
         """
-        select coalesce(tag_team, '(untagged)'), count(*), sum(list_cost_usd), count(*) - count(list_cost_usd)
-        from marts.fct_usage_events where month = ? group by 1 order by 3 desc nulls last, 1
+        select team_id, rollup_team_id, events, cost_cents, cost_usd, cost_high_usd, cost_medium_usd, cost_low_usd,
+               unpriced_events
+        from marts.fct_team_monthly_spend where month = ? order by cost_usd desc, team_id
         """,
         [latest],
     ).fetchall()
-    table("Spend by team tag (ownership rules come with the allocation marts)", ("team tag", "events", "list cost", "unpriced"),
-          [(t, n, money(c), u) for t, n, c, u in per_team])
+    rows = []
+    for team, rollup, events, cents, cost, high, medium, low, unpriced in per_team:
+        mix = "/".join(percent(part, cost) for part in (high, medium, low))
+        rows.append((team if rollup == team else f"{team} (-> {rollup})", events, f"${cents / 100:,.2f}", mix, unpriced))
+    total_cents = sum(r[3] for r in per_team)
+    rows.append(("total", sum(r[2] for r in per_team), f"${total_cents / 100:,.2f}", "", sum(r[8] for r in per_team)))
+    table("Spend by team (fct_team_monthly_spend)", ("team", "events", "cost", "high/med/low %", "unpriced"), rows)
     per_agent = con.execute(
         """
         select coalesce(agent, '(no agent)'), count(*), sum(list_cost_usd)
@@ -77,6 +92,12 @@ def main() -> int:
     table("Unpriced events (all months)", ("reason", "model", "events"), unpriced)
     rejected = con.execute("select source, reject_reason, count(*) from audit.rejected_rows group by 1, 2 order by 1, 3 desc").fetchall()
     table("Rejected rows (audit.rejected_rows)", ("source", "reason", "rows"), rejected)
+    ownership = {
+        name: con.execute(f"select count(*) from audit.{name}").fetchone()[0]
+        for name in ("unattributed_events", "unknown_team_tags", "orphan_agents", "stale_agents", "unknown_api_keys",
+                     "shared_logins")
+    }
+    print("\nOwnership audit: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in ownership.items()))
     dup = con.execute("select count(*), count(*) filter (where is_conflict) from audit.duplicate_records").fetchone()
     retries = con.execute("select count(*), coalesce(sum(non_final_attempts_cost_usd), 0) from audit.retry_groups").fetchone()
     print(f"\nDuplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "

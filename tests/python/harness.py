@@ -7,6 +7,7 @@ default warehouse or each other's artefacts.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ SHARED = PROJECT_ROOT.parent / "shared"
 class Warehouse:
     root: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
+    project_dir: Path = PROJECT_ROOT
 
     @property
     def db(self) -> Path:
@@ -44,10 +46,10 @@ class Warehouse:
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [
             str(BIN / "dbt"), *args, "--profiles-dir", str(PROJECT_ROOT / "profiles"),
-            "--project-dir", str(PROJECT_ROOT), "--target-path", str(self.root / "target"),
+            "--project-dir", str(self.project_dir), "--target-path", str(self.root / "target"),
             "--log-path", str(self.root / "logs"),
         ]
-        result = subprocess.run(command, cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True)
+        result = subprocess.run(command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True)
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-60:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr[-2000:]}")
@@ -63,6 +65,15 @@ class Warehouse:
         return rows[0][0] if rows else None
 
 
-def new_warehouse(tmp: Path, **env: str) -> Warehouse:
+def new_warehouse(tmp: Path, project_dir: Path = PROJECT_ROOT, **env: str) -> Warehouse:
     tmp.mkdir(parents=True, exist_ok=True)
-    return Warehouse(tmp, dict(env))
+    return Warehouse(tmp, dict(env), project_dir)
+
+
+def copy_project(destination: Path) -> Path:
+    """A throwaway copy of the project (models, seeds, macros, ...) whose seeds a test may edit."""
+    shutil.copytree(
+        PROJECT_ROOT, destination,
+        ignore=shutil.ignore_patterns(".venv", ".git", "target", "logs", "warehouse", "__pycache__", ".pytest_cache"),
+    )
+    return destination

@@ -1,0 +1,38 @@
+{#-
+  Exact integer arithmetic for allocations. Shares are exact ratios of integer weights computed
+  with integer division (never DECIMAL / DECIMAL, which DuckDB turns into DOUBLE).
+-#}
+
+{#- A wide exact integer type (weights times 10^12 stay below 10^38). -#}
+{% macro tl_wide_int_type() -%}
+    {{ return(adapter.dispatch('tl_wide_int_type', 'tokenledger')()) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_wide_int_type() -%}hugeint{%- endmacro %}
+
+{% macro default__tl_wide_int_type() -%}numeric(38, 0){%- endmacro %}
+
+{#- Floor division of two non-negative integers. -#}
+{% macro tl_int_div(numerator, denominator) -%}
+    {{ return(adapter.dispatch('tl_int_div', 'tokenledger')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_int_div(numerator, denominator) -%}
+    (cast({{ numerator }} as hugeint) // cast({{ denominator }} as hugeint))
+{%- endmacro %}
+
+{% macro default__tl_int_div(numerator, denominator) -%}
+    div(cast({{ numerator }} as numeric(38, 0)), cast({{ denominator }} as numeric(38, 0)))
+{%- endmacro %}
+
+{#-
+  weight / total_weight as an exact decimal(38, 12), rounded down to 1e-12 (the remainder is given to
+  one participant by the caller so that shares sum to exactly 1).
+-#}
+{% macro tl_share_floor(weight, total_weight) -%}
+    cast(
+        cast({{ tl_int_div('cast(' ~ weight ~ ' as ' ~ tl_wide_int_type() ~ ') * 1000000000000', total_weight) }} as decimal(38, 0))
+        * cast(0.000000000001 as decimal(13, 12))
+        as decimal(38, 12)
+    )
+{%- endmacro %}
