@@ -122,8 +122,8 @@ def build_tables() -> dict[str, tuple[list[str], list[list[str]]]]:
 
     def add_rule(scope: str, provider: str, model: str, order: int, clause: object) -> None:
         for conj_id, conj in enumerate(to_dnf(clause)):
-            for kind, value in conj:
-                clause_rows.append([scope, provider, model, str(order), str(conj_id), kind, value])
+            for clause_index, (kind, value) in enumerate(conj):
+                clause_rows.append([scope, provider, model, str(order), str(conj_id), str(clause_index), kind, value])
 
     for p_order, provider in enumerate(CATALOG):
         providers_rows.append(
@@ -167,7 +167,8 @@ def build_tables() -> dict[str, tuple[list[str], list[list[str]]]]:
             ["provider_id", "model_id", "model_order", "model_name", "context_window", "is_deprecated"], model_rows
         ),
         "price_match_clauses.csv": (
-            ["rule_scope", "provider_id", "model_id", "rule_order", "conjunction_id", "clause_type", "clause_value"],
+            ["rule_scope", "provider_id", "model_id", "rule_order", "conjunction_id", "clause_index", "clause_type",
+             "clause_value"],
             clause_rows,
         ),
         "price_sets.csv": (

@@ -53,3 +53,8 @@
         loaded_at timestamp
     );
 {%- endmacro %}
+
+{#- `dbt run-operation ensure_raw_tables`: create the raw schema and tables now (the hook runs create_raw_tables on every invocation). -#}
+{% macro ensure_raw_tables() -%}
+    {% do run_query(create_raw_tables()) %}
+{%- endmacro %}

@@ -18,12 +18,6 @@ ownership as (
 
 ),
 
-api_keys as (
-
-    select * from {{ ref('stg_org__api_keys') }}
-
-),
-
 people as (
 
     select * from {{ ref('dim_people') }}
@@ -44,8 +38,8 @@ uses as (
     from attributed
     left join ownership
         on attributed.agent_id = ownership.agent
-        and attributed.event_date >= ownership.valid_from
-        and (ownership.valid_to is null or attributed.event_date < ownership.valid_to)
+            and attributed.event_date >= ownership.valid_from
+            and (ownership.valid_to is null or attributed.event_date < ownership.valid_to)
 
 ),
 
@@ -104,8 +98,8 @@ ownerless_keys as (
     from logins
     left join people
         on logins.person_email = people.email
-        and logins.event_date >= people.valid_from
-        and (people.valid_to is null or logins.event_date < people.valid_to)
+            and logins.event_date >= people.valid_from
+            and (people.valid_to is null or logins.event_date < people.valid_to)
     where logins.login_kind = 'personal_key'
         and people.team_id is null
     group by logins.month, logins.login_kind, logins.login_id

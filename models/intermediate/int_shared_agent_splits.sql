@@ -38,7 +38,8 @@ headcount as (
 
 shared_events as (
 
-    select * from attributed where basis = 'shared_rule'
+    select * from attributed
+    where basis = 'shared_rule'
 
 ),
 
@@ -50,7 +51,7 @@ split_versions as (
     from shared_events
     inner join splits
         on shared_events.agent_id = splits.agent
-        and splits.effective_from <= shared_events.event_date
+            and shared_events.event_date >= splits.effective_from
     group by shared_events.event_key
 
 ),
@@ -67,7 +68,7 @@ listed_participants as (
         on shared_events.event_key = split_versions.event_key
     inner join splits
         on shared_events.agent_id = splits.agent
-        and split_versions.split_effective_from = splits.effective_from
+            and split_versions.split_effective_from = splits.effective_from
 
 ),
 
@@ -83,7 +84,8 @@ default_participants as (
     left join split_versions
         on shared_events.event_key = split_versions.event_key
     where split_versions.event_key is null
-        and (teams.merged_on is null or teams.merged_on > shared_events.event_date)
+        -- merged away: merged_into set and merged_on on or before the date (a merge without a date: always)
+        and (teams.merged_into is null or (teams.merged_on is not null and teams.merged_on > shared_events.event_date))
 
 ),
 
@@ -110,7 +112,8 @@ headcount_ranked as (
         on participants.event_key = shared_events.event_key
     inner join headcount
         on participants.team_id = headcount.team_id
-        and headcount.month <= shared_events.month
+            and shared_events.month >= headcount.month
+            and headcount.headcount is not null
 
 ),
 
@@ -148,11 +151,11 @@ weighted as (
         on participants.event_key = shared_events.event_key
     left join headcount_ranked
         on participants.event_key = headcount_ranked.event_key
-        and participants.team_id = headcount_ranked.team_id
-        and headcount_ranked.pick = 1
+            and participants.team_id = headcount_ranked.team_id
+            and headcount_ranked.pick = 1
     left join direct_usage
         on shared_events.month = direct_usage.month
-        and participants.team_id = direct_usage.team_id
+            and participants.team_id = direct_usage.team_id
 
 ),
 

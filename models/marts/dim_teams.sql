@@ -41,12 +41,12 @@ rollup_chain as (
     select
         t0.team_id,
         {%- for i in range(1, max_merge_depth + 1) %}
-        t{{ i }}.team_id as hop_{{ i }}{% if not loop.last %},{% endif %}
+            t{{ i }}.team_id as hop_{{ i }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from all_teams as t0
     {%- for i in range(1, max_merge_depth + 1) %}
-    left join all_teams as t{{ i }}
-        on t{{ i - 1 }}.merged_into = t{{ i }}.team_id
+        left join all_teams as t{{ i }}
+            on t{{ i - 1 }}.merged_into = t{{ i }}.team_id
     {%- endfor %}
 
 ),
@@ -62,7 +62,7 @@ final as (
         all_teams.merged_into is null as is_active,
         coalesce(
             {%- for i in range(max_merge_depth, 0, -1) %}
-            rollup_chain.hop_{{ i }},
+                rollup_chain.hop_{{ i }},
             {%- endfor %}
             all_teams.team_id
         ) as rollup_team_id

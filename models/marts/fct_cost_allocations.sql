@@ -72,7 +72,7 @@ weighted as (
         sum(participants.weight) over (partition by participants.event_key) as total_weight,
         row_number() over (
             partition by participants.event_key
-            order by participants.weight desc, participants.team_id
+            order by participants.weight desc, participants.team_id asc
         ) as remainder_rank
     from participants
     inner join attributed
@@ -105,13 +105,13 @@ balanced as (
         case
             when remainder_rank = 1
                 then cast(1 as decimal(38, 12))
-                - coalesce(sum(case when remainder_rank > 1 then share_floor end) over (partition by event_key), 0)
+                    - coalesce(sum(case when remainder_rank > 1 then share_floor end) over (partition by event_key), 0)
             else share_floor
         end as share,
         case
             when remainder_rank = 1
                 then list_cost_usd
-                - coalesce(sum(case when remainder_rank > 1 then allocated_floor end) over (partition by event_key), 0)
+                    - coalesce(sum(case when remainder_rank > 1 then allocated_floor end) over (partition by event_key), 0)
             else allocated_floor
         end as allocated_cost_usd
     from allocated
@@ -123,9 +123,9 @@ subsidised as (
     select
         *,
         {%- if subsidized %}
-        lower(trim(environment)) in ('{{ subsidized | map("lower") | join("', '") }}') as is_subsidised
+        lower(trim(environment)) in ('{{ subsidized | map("trim") | map("lower") | join("', '") }}') as is_subsidised
         {%- else %}
-        false as is_subsidised
+            false as is_subsidised
         {%- endif %}
     from balanced
 
@@ -135,7 +135,8 @@ paying as (
 
     select
         *,
-        case when is_subsidised then {{ "'" ~ (central_team | lower) ~ "'" if subsidized else 'null' }} else team_id end as paying_team_id,
+        case when is_subsidised then {{ "'" ~ (central_team | trim | lower) ~ "'" if subsidized else 'null' }} else team_id end
+            as paying_team_id,
         case when is_subsidised then team_id end as beneficiary_team_id
     from subsidised
 

@@ -88,7 +88,7 @@ with_unattributed as (
     from months
     left join per_team
         on months.month = per_team.month
-        and per_team.team_id = 'unattributed'
+            and per_team.team_id = 'unattributed'
     where per_team.team_id is null
 
 ),
@@ -124,7 +124,7 @@ cents_ranked as (
     select
         *,
         month_cents - sum(floor_cents) over (partition by month) as cents_to_distribute,
-        row_number() over (partition by month order by cents_remainder desc, team_id) as remainder_rank
+        row_number() over (partition by month order by cents_remainder desc, team_id asc) as remainder_rank
     from cents_floor
 
 ),

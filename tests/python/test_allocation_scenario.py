@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from harness import PROJECT_ROOT, Warehouse
+from harness import Warehouse, copy_project, new_warehouse
 
 pytestmark = pytest.mark.slow
 
-BIN = Path(sys.executable).parent
 D = Decimal
 
 # --------------------------------------------------------------------------------------------------
@@ -339,42 +334,9 @@ EXPECTED_SUBSIDY_MONTHLY = {
 }
 
 
-# --------------------------------------------------------------------------------------------------
-# A warehouse on a COPY of the project (the harness's Warehouse always uses the real project dir).
-# --------------------------------------------------------------------------------------------------
-
-@dataclass
-class ProjectCopyWarehouse(Warehouse):
-    project: Path = PROJECT_ROOT
-
-    def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, str(self.project / "scripts" / "ingest.py"), "--db", str(self.db), *map(str, paths)],
-            cwd=self.project, env=self.env(), capture_output=True, text=True,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [
-            str(BIN / "dbt"), *args, "--profiles-dir", str(self.project / "profiles"),
-            "--project-dir", str(self.project), "--target-path", str(self.root / "target"),
-            "--log-path", str(self.root / "logs"),
-        ]
-        result = subprocess.run(command, cwd=self.project, env=self.env(), capture_output=True, text=True)
-        if check and result.returncode != 0:
-            tail = "\n".join(result.stdout.splitlines()[-60:])
-            raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr[-2000:]}")
-        return result
-
-
-IGNORED = shutil.ignore_patterns(".venv", "target", "warehouse", "logs", ".git", "__pycache__", ".pytest_cache")
-
-
-def copy_project(tmp: Path, seeds: dict[str, str]) -> Path:
-    project = tmp / "project"
-    shutil.copytree(PROJECT_ROOT, project, ignore=IGNORED)
+def project_with_seeds(tmp: Path, seeds: dict[str, str]) -> Path:
+    """A copy of the project whose organisation seeds are the scenario's."""
+    project = copy_project(tmp / "project")
     for name, text in seeds.items():
         (project / "seeds" / name).write_text(text, encoding="utf-8")
     return project
@@ -388,10 +350,9 @@ def write_jobs(path: Path) -> Path:
     return path
 
 
-def clone_warehouse(source: ProjectCopyWarehouse, root: Path) -> ProjectCopyWarehouse:
+def clone_warehouse(source: Warehouse, root: Path) -> Warehouse:
     """A second warehouse on the same project copy, starting from a copy of the built database."""
-    root.mkdir(parents=True, exist_ok=True)
-    clone = ProjectCopyWarehouse(root, dict(source.env_overrides), project=source.project)
+    clone = new_warehouse(root, project_dir=source.project_dir, **source.env_overrides)
     shutil.copy2(source.db, clone.db)
     wal = source.db.with_name(source.db.name + ".wal")
     if wal.exists():
@@ -403,18 +364,16 @@ SUBSIDY_VARS = "{subsidized_environments: ['dev'], central_team_id: 'platform'}"
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> ProjectCopyWarehouse:
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("allocation_scenario")
-    project = copy_project(tmp, ORG_SEEDS)
-    wh = ProjectCopyWarehouse(tmp / "base", project=project)
-    wh.root.mkdir()
+    wh = new_warehouse(tmp / "base", project_dir=project_with_seeds(tmp, ORG_SEEDS))
     wh.ingest(write_jobs(tmp / "jobs-2026-05-06.csv"))
     wh.dbt("build", "--exclude", "test_type:unit")
     return wh
 
 
 @pytest.fixture(scope="module")
-def subsidy(scenario: ProjectCopyWarehouse, tmp_path_factory: pytest.TempPathFactory) -> ProjectCopyWarehouse:
+def subsidy(scenario: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     wh = clone_warehouse(scenario, tmp_path_factory.mktemp("allocation_subsidy"))
     wh.dbt("build", "--select", "fct_cost_allocations+", "--exclude", "test_type:unit", "--vars", SUBSIDY_VARS)
     return wh
@@ -434,14 +393,14 @@ def monthly(wh: Warehouse) -> dict[str, dict[str, tuple]]:
 # The base run
 # --------------------------------------------------------------------------------------------------
 
-def test_every_event_is_attributed_by_the_expected_step(scenario: ProjectCopyWarehouse) -> None:
+def test_every_event_is_attributed_by_the_expected_step(scenario: Warehouse) -> None:
     rows = scenario.query(
         "select event_id, basis, team_id, confidence from intermediate.int_usage_events_attributed")
     got = {event_id: (basis, team, confidence) for event_id, basis, team, confidence in rows}
     assert got == EXPECTED_ATTRIBUTION
 
 
-def test_rule_method_follows_the_rule_in_force(scenario: ProjectCopyWarehouse) -> None:
+def test_rule_method_follows_the_rule_in_force(scenario: Warehouse) -> None:
     rows = scenario.query(
         "select event_id, rule_method, cast(rule_effective_from as varchar) from intermediate.int_usage_events_attributed"
         " where basis = 'shared_rule'")
@@ -458,7 +417,7 @@ def test_rule_method_follows_the_rule_in_force(scenario: ProjectCopyWarehouse) -
     }
 
 
-def test_shared_events_split_as_worked_out_by_hand(scenario: ProjectCopyWarehouse) -> None:
+def test_shared_events_split_as_worked_out_by_hand(scenario: Warehouse) -> None:
     rows = scenario.query(
         "select event_id, team_id, allocated_cost_usd, basis, confidence, beneficiary_team_id"
         " from marts.fct_cost_allocations where attribution_basis = 'shared_rule'")
@@ -469,7 +428,7 @@ def test_shared_events_split_as_worked_out_by_hand(scenario: ProjectCopyWarehous
     assert got == EXPECTED_SPLITS
 
 
-def test_allocations_sum_exactly_to_each_event(scenario: ProjectCopyWarehouse) -> None:
+def test_allocations_sum_exactly_to_each_event(scenario: Warehouse) -> None:
     bad = scenario.query(
         "select a.event_id, sum(a.share), sum(a.allocated_cost_usd), max(e.list_cost_usd)"
         " from marts.fct_cost_allocations a join marts.fct_usage_events e on a.event_key = e.event_key"
@@ -482,18 +441,18 @@ def test_allocations_sum_exactly_to_each_event(scenario: ProjectCopyWarehouse) -
     ) == [("search", Decimal("1"), None)]
 
 
-def test_monthly_spend_matches_the_hand_totals(scenario: ProjectCopyWarehouse) -> None:
+def test_monthly_spend_matches_the_hand_totals(scenario: Warehouse) -> None:
     assert monthly(scenario) == EXPECTED_MONTHLY
 
 
-def test_monthly_cents_tie_to_the_rounded_month_totals(scenario: ProjectCopyWarehouse) -> None:
+def test_monthly_cents_tie_to_the_rounded_month_totals(scenario: Warehouse) -> None:
     rows = scenario.query(
         "select cast(month as varchar), sum(cost_usd), sum(cost_cents) from marts.fct_team_monthly_spend group by 1")
     # May 7.575 -> 758 cents (half-up) ; June 6.20 -> 620 cents
     assert sorted(rows) == [(MAY, D("7.575"), 758), (JUNE, D("6.20"), 620)]
 
 
-def test_merged_team_rolls_up_to_the_surviving_team(scenario: ProjectCopyWarehouse) -> None:
+def test_merged_team_rolls_up_to_the_surviving_team(scenario: Warehouse) -> None:
     rows = scenario.query("select distinct team_id, rollup_team_id from marts.fct_team_monthly_spend")
     assert sorted(rows) == sorted([
         ("search", "search"), ("support", "support"), ("platform", "platform"),
@@ -506,7 +465,7 @@ def test_merged_team_rolls_up_to_the_surviving_team(scenario: ProjectCopyWarehou
     assert sorted(rollup) == [(MAY, D("3.45")), (JUNE, D("1.85"))]
 
 
-def test_tokens_are_allocated_by_share(scenario: ProjectCopyWarehouse) -> None:
+def test_tokens_are_allocated_by_share(scenario: Warehouse) -> None:
     row = scenario.query(
         "select input_tokens, output_tokens from marts.fct_team_monthly_spend"
         " where month = '2026-05-01' and team_id = 'data-science'")
@@ -516,7 +475,7 @@ def test_tokens_are_allocated_by_share(scenario: ProjectCopyWarehouse) -> None:
     assert row == [(D("362000"), D("23000"))]
 
 
-def test_audit_shared_logins(scenario: ProjectCopyWarehouse) -> None:
+def test_audit_shared_logins(scenario: Warehouse) -> None:
     rows = scenario.query(
         "select cast(month as varchar), login_kind, login_id, reason, events from audit.shared_logins")
     assert sorted(rows) == sorted([
@@ -529,22 +488,22 @@ def test_audit_shared_logins(scenario: ProjectCopyWarehouse) -> None:
     ])
 
 
-def test_audit_unknown_team_tags(scenario: ProjectCopyWarehouse) -> None:
+def test_audit_unknown_team_tags(scenario: Warehouse) -> None:
     rows = scenario.query("select tag_team_id, cast(month as varchar), events, list_cost_usd from audit.unknown_team_tags")
     assert rows == [("marketing", MAY, 1, D("0.10"))]
 
 
-def test_audit_orphan_agents(scenario: ProjectCopyWarehouse) -> None:
+def test_audit_orphan_agents(scenario: Warehouse) -> None:
     rows = scenario.query("select agent, events, list_cost_usd from audit.orphan_agents")
     assert rows == [("mystery-agent", 1, D("0.10"))]
 
 
-def test_audit_unknown_api_keys(scenario: ProjectCopyWarehouse) -> None:
+def test_audit_unknown_api_keys(scenario: Warehouse) -> None:
     rows = scenario.query("select api_key_id, events, list_cost_usd from audit.unknown_api_keys")
     assert rows == [("pk.unknown", 1, D("0.10"))]
 
 
-def test_audit_unattributed_events(scenario: ProjectCopyWarehouse) -> None:
+def test_audit_unattributed_events(scenario: Warehouse) -> None:
     rows = scenario.query("select event_id, list_cost_usd from audit.unattributed_events")
     assert sorted(rows) == [("m-ghost", D("0.10")), ("m-orphan", D("0.10")), ("m-unknown-tag", D("0.10"))]
 
@@ -553,12 +512,12 @@ def test_audit_unattributed_events(scenario: ProjectCopyWarehouse) -> None:
 # The subsidy run and the configuration error
 # --------------------------------------------------------------------------------------------------
 
-def test_subsidy_moves_dev_spend_to_the_central_team(subsidy: ProjectCopyWarehouse) -> None:
+def test_subsidy_moves_dev_spend_to_the_central_team(subsidy: Warehouse) -> None:
     got = {month: {team: values[0] for team, values in teams.items()} for month, teams in monthly(subsidy).items()}
     assert got == EXPECTED_SUBSIDY_MONTHLY
 
 
-def test_subsidy_keeps_the_would_be_payer_as_beneficiary(subsidy: ProjectCopyWarehouse) -> None:
+def test_subsidy_keeps_the_would_be_payer_as_beneficiary(subsidy: Warehouse) -> None:
     rows = subsidy.query(
         "select event_id, team_id, beneficiary_team_id, allocated_cost_usd, attribution_basis"
         " from marts.fct_cost_allocations where basis = 'subsidy'")
@@ -573,7 +532,7 @@ def test_subsidy_keeps_the_would_be_payer_as_beneficiary(subsidy: ProjectCopyWar
         "select count(*) from marts.fct_cost_allocations where basis <> 'subsidy' and beneficiary_team_id is not null") == 0
 
 
-def test_subsidy_without_central_team_fails_the_build(scenario: ProjectCopyWarehouse,
+def test_subsidy_without_central_team_fails_the_build(scenario: Warehouse,
                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
     wh = clone_warehouse(scenario, tmp_path_factory.mktemp("allocation_misconfigured"))
     result = wh.dbt("build", "--select", "fct_cost_allocations", "--exclude", "test_type:unit",
@@ -587,9 +546,8 @@ def test_subsidy_without_central_team_fails_the_build(scenario: ProjectCopyWareh
 # --------------------------------------------------------------------------------------------------
 
 def test_teams_csv_without_merge_columns_still_builds(tmp_path: Path) -> None:
-    project = copy_project(tmp_path, {**ORG_SEEDS, "teams.csv": TEAMS_WITHOUT_MERGE_COLUMNS})
-    wh = ProjectCopyWarehouse(tmp_path / "wh", project=project)
-    wh.root.mkdir()
+    project = project_with_seeds(tmp_path, {**ORG_SEEDS, "teams.csv": TEAMS_WITHOUT_MERGE_COLUMNS})
+    wh = new_warehouse(tmp_path / "wh", project_dir=project)
     wh.ingest(write_jobs(tmp_path / "jobs-2026-05-06.csv"))
     wh.dbt("build", "--exclude", "test_type:unit")
     assert wh.query("select team_id, merged_into, merged_on, rollup_team_id from marts.dim_teams where team_id = 'growth-labs'") == [

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,6 +242,9 @@ def test_directories_are_recursed_in_sorted_order_skipping_hidden_files(tmp_path
     write(root / "b" / "1.jsonl", gw("b1") + "\n")
     write(root / ".hidden.jsonl", gw("h") + "\n")
     write(root / ".git" / "x.jsonl", gw("g") + "\n")
+    write(root / "README.md", "# about these files\n")
+    write(root / "b" / "README", "notes\n")
+    write(root / "b" / "notes.rst", "notes\n")
     result = run(root)
     assert result.code == 0, result
     assert [line.split(":")[0] for line in result.out.splitlines()] == [

@@ -17,7 +17,12 @@ split_sets as (
         agent,
         effective_from,
         lead(effective_from) over (partition by agent order by effective_from) as next_effective_from
-    from (select distinct agent, effective_from from splits) as distinct_sets
+    from (
+        select distinct
+            agent,
+            effective_from
+        from splits
+    ) as distinct_sets
 ),
 
 -- The split sets that are in force at some moment of a fixed rule's period.
@@ -28,8 +33,8 @@ fixed_sets as (
     from rules
     inner join split_sets
         on rules.agent = split_sets.agent
-        and (rules.valid_to is null or split_sets.effective_from < rules.valid_to)
-        and (split_sets.next_effective_from is null or split_sets.next_effective_from > rules.valid_from)
+            and (rules.valid_to is null or rules.valid_to > split_sets.effective_from)
+            and (split_sets.next_effective_from is null or rules.valid_from < split_sets.next_effective_from)
     where rules.method = 'fixed'
 ),
 
@@ -42,7 +47,7 @@ checked as (
     from fixed_sets
     inner join splits
         on fixed_sets.agent = splits.agent
-        and fixed_sets.effective_from = splits.effective_from
+            and fixed_sets.effective_from = splits.effective_from
     group by fixed_sets.agent, fixed_sets.effective_from
 )
 
