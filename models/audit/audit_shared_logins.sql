@@ -38,8 +38,7 @@ uses as (
     from attributed
     left join ownership
         on attributed.agent_id = ownership.agent
-            and attributed.event_date >= ownership.valid_from
-            and (ownership.valid_to is null or attributed.event_date < ownership.valid_to)
+            and {{ tl_in_force('attributed.event_date', 'ownership') }}
 
 ),
 
@@ -98,8 +97,7 @@ ownerless_keys as (
     from logins
     left join people
         on logins.person_email = people.email
-            and logins.event_date >= people.valid_from
-            and (people.valid_to is null or logins.event_date < people.valid_to)
+            and {{ tl_in_force('logins.event_date', 'people') }}
     where logins.login_kind = 'personal_key'
         and people.team_id is null
     group by logins.month, logins.login_kind, logins.login_id

@@ -13,7 +13,7 @@ final as (
         agent,
         method,
         effective_from as valid_from,
-        lead(effective_from) over (partition by agent order by effective_from) as valid_to
+        {{ tl_valid_to('agent') }} as valid_to
     from rules
 
 )

@@ -85,8 +85,7 @@ looked_up as (
         on normalized.tag_team_id = tag_teams.team_id
     left join agent_ownership
         on normalized.agent_id = agent_ownership.agent
-            and normalized.event_date >= agent_ownership.valid_from
-            and (agent_ownership.valid_to is null or normalized.event_date < agent_ownership.valid_to)
+            and {{ tl_in_force('normalized.event_date', 'agent_ownership') }}
     left join api_keys
         on normalized.key_id = api_keys.api_key_id
 
@@ -102,12 +101,10 @@ with_person as (
     from looked_up
     left join people
         on looked_up.person_email = people.email
-            and looked_up.event_date >= people.valid_from
-            and (people.valid_to is null or looked_up.event_date < people.valid_to)
+            and {{ tl_in_force('looked_up.event_date', 'people') }}
     left join rules
         on looked_up.agent_id = rules.agent
-            and looked_up.event_date >= rules.valid_from
-            and (rules.valid_to is null or looked_up.event_date < rules.valid_to)
+            and {{ tl_in_force('looked_up.event_date', 'rules') }}
 
 ),
 

@@ -19,8 +19,8 @@ final as (
         team_id,
         team_id is null as is_shared,
         effective_from as valid_from,
-        lead(effective_from) over (partition by agent order by effective_from) as valid_to,
-        lead(effective_from) over (partition by agent order by effective_from) is null as is_current
+        {{ tl_valid_to('agent') }} as valid_to,
+        {{ tl_valid_to('agent') }} is null as is_current
     from directory
 
 )

@@ -14,8 +14,8 @@ final as (
         email,
         team_id,
         effective_from as valid_from,
-        lead(effective_from) over (partition by email order by effective_from) as valid_to,
-        lead(effective_from) over (partition by email order by effective_from) is null as is_current
+        {{ tl_valid_to('email') }} as valid_to,
+        {{ tl_valid_to('email') }} is null as is_current
     from people
 
 )
