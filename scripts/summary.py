@@ -48,7 +48,7 @@ def test_results(path: Path) -> tuple[int, int, list[str]]:
     if not path.exists():
         return 0, 0, []
     results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
     failed = [r["unique_id"].split(".")[-1] for r in tests if r["status"] not in ("pass", "skipped")]
     return len(tests), len(failed), failed
 
@@ -107,7 +107,7 @@ def main() -> int:
         print("Tests: no dbt run results found (run `make build`).")
     else:
         recon = [n for n in names if any(n.startswith(t) for t in RECONCILIATION_TESTS)]
-        print(f"Tests: {total - failed}/{total} passed; reconciliation {'FAILED' if recon else 'passed'}")
+        print(f"Tests: {total - failed}/{total} passed (data and unit tests); reconciliation {'FAILED' if recon else 'passed'}")
         for name in names:
             print(f"  failed: {name}")
     return 0
