@@ -29,3 +29,19 @@
 {% macro tl_nullif_blank(text_expr) -%}
     nullif(trim({{ text_expr }}), '')
 {%- endmacro %}
+
+{#-
+  Cast that yields NULL instead of failing on untrusted text. dbt's own safe_cast is a plain CAST
+  on DuckDB, so one stray value (attempt '2nd', status 'timeout') would fail the whole build.
+-#}
+{% macro tl_try_cast(expr, data_type) -%}
+    {{ return(adapter.dispatch('tl_try_cast', 'tokenledger')(expr, data_type)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_try_cast(expr, data_type) -%}
+    try_cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro default__tl_try_cast(expr, data_type) -%}
+    {{ dbt.safe_cast(expr, data_type) }}
+{%- endmacro %}

@@ -11,7 +11,7 @@
         {%- endfor -%}
     {%- endif -%}
     {%- if present -%}
-        {{ dbt.safe_cast(adapter.quote(present[0]), data_type) }}
+        {{ tl_try_cast(adapter.quote(present[0]), data_type) }}
     {%- else -%}
         cast(null as {{ data_type }})
     {%- endif -%}

@@ -25,7 +25,7 @@
         case
             when not {{ tl_is_integer_text(col) }} then false
             when length(trim({{ col }})) > 30 then true
-            else {{ dbt.safe_cast('trim(' ~ col ~ ')', 'decimal(38, 0)') }} > {{ var('max_tokens_per_request') | int }}
+            else {{ tl_try_cast('trim(' ~ col ~ ')', 'decimal(38, 0)') }} > {{ var('max_tokens_per_request') | int }}
         end{% if not loop.last %} or{% endif %}
     {%- endfor %}
     )
@@ -33,5 +33,5 @@
 
 {#- A validated count as bigint, 0 when not reported. Only use on rows that passed the checks. -#}
 {% macro tl_token_count(text_col) -%}
-    coalesce({{ dbt.safe_cast('case when ' ~ tl_is_integer_text(text_col) ~ ' then trim(' ~ text_col ~ ') end', 'bigint') }}, 0)
+    coalesce({{ tl_try_cast('case when ' ~ tl_is_integer_text(text_col) ~ ' then trim(' ~ text_col ~ ') end', 'bigint') }}, 0)
 {%- endmacro %}

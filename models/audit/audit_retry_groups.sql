@@ -31,7 +31,11 @@ final as (
         sum(case when is_failed then 1 else 0 end) as failed_attempts,
         min(occurred_at) as first_attempt_at,
         max(occurred_at) as last_attempt_at,
-        sum(case when reverse_seq > 1 then list_cost_usd else 0 end) as non_final_attempts_cost_usd,
+        -- NULL, never a partial sum, when a billed non-final attempt is unpriced.
+        case
+            when sum(case when reverse_seq > 1 and has_usage and list_cost_usd is null then 1 else 0 end) = 0
+                then coalesce(sum(case when reverse_seq > 1 then list_cost_usd end), 0)
+        end as non_final_attempts_cost_usd,
         sum(list_cost_usd) as total_cost_usd,
         sum(case when has_usage and list_cost_usd is null then 1 else 0 end) as unpriced_attempts
     from ordered

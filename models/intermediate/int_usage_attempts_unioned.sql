@@ -1,8 +1,11 @@
 {#-
   Every valid, deduplicated attempt from every source in one canonical shape.
-  An attempt belongs to the logical event of its first attempt: event_id = retry_of when present
-  (attempts link to the FIRST attempt's id), else its own id.
+  An attempt belongs to the logical event of its first attempt. retry_of should name the first
+  attempt; when it names another retry instead, the chain is followed (up to {{ 8 }} links) to its
+  root, so a chain A <- B <- C is one event keyed by A. A root missing from the data keys the event
+  by its id all the same.
 -#}
+{%- set max_chain = 8 -%}
 with
 
 gateway as (
@@ -22,7 +25,7 @@ unioned as (
     select
         'gateway' as source,
         request_id as attempt_id,
-        coalesce(retry_of, request_id) as event_id,
+        retry_of,
         attempt_number,
         occurred_at,
         provider_hint,
@@ -57,7 +60,7 @@ unioned as (
     select
         'jobs' as source,
         job_id as attempt_id,
-        coalesce(retry_of, job_id) as event_id,
+        retry_of,
         attempt_number,
         occurred_at,
         provider_hint,
@@ -89,6 +92,50 @@ unioned as (
 
 ),
 
+retries as (
+
+    select
+        source,
+        attempt_id,
+        retry_of
+    from unioned
+    where retry_of is not null
+
+),
+
+roots as (
+
+    -- Follow retry_of through other retries to the chain's root (bounded, portable: no recursion).
+    select
+        r0.source,
+        r0.attempt_id,
+        coalesce(
+            {%- for i in range(max_chain, 0, -1) %}
+                r{{ i - 1 }}.retry_of{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as root_id
+    from retries as r0
+        {%- for i in range(1, max_chain) %}
+        left join retries as r{{ i }}
+            on r{{ i - 1 }}.source = r{{ i }}.source
+                and r{{ i - 1 }}.retry_of = r{{ i }}.attempt_id
+                and r{{ i - 1 }}.retry_of <> r{{ i - 1 }}.attempt_id
+            {%- endfor %}
+
+),
+
+linked as (
+
+    select
+        unioned.*,
+        coalesce(roots.root_id, unioned.attempt_id) as event_id
+    from unioned
+    left join roots
+        on unioned.source = roots.source
+            and unioned.attempt_id = roots.attempt_id
+
+),
+
 final as (
 
     select
@@ -105,7 +152,7 @@ final as (
                 attempt_id
         ) as attempt_seq,
         uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens as input_tokens
-    from unioned
+    from linked
 
 )
 

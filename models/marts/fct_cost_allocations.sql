@@ -93,7 +93,13 @@ allocated as (
 
     select
         *,
-        cast(cast(list_cost_usd as decimal(26, 12)) * share_floor as {{ tl_money_type() }}) as allocated_floor
+        -- cost x share to 1e-24 within 38 digits: the cost's part at 1e-12 times the share is exact at
+        -- scale 24; the residue (|r| < 1e-12) times the share is tiny, computed at scale 36 and rounded to 24.
+        cast(
+            cast(list_cost_usd as decimal(26, 12)) * share_floor
+            + cast(cast(list_cost_usd - cast(list_cost_usd as decimal(26, 12)) as decimal(26, 24)) * share_floor as {{ tl_money_type() }})
+            as {{ tl_money_type() }}
+        ) as allocated_floor
     from floored
 
 ),

@@ -7,6 +7,7 @@ row-level problems land raw and are rejected by staging with a reason; nothing i
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,56 @@ def test_directory_ingest_skips_documentation_but_not_named_files(tmp_path: Path
     assert wh.query("select file_name, status from raw.load_manifest") == [("requests.jsonl", "loaded")]
     named = wh.ingest(exports / "README.md", check=False)  # named explicitly: tried, and refused
     assert named.returncode == 1 and "unrecognised" in named.stdout + named.stderr
+
+
+# --- Regressions from review: odd values must reject a row (or be read as NULL), never fail the build.
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    wh = new_warehouse(tmp_path_factory.mktemp("odd_values"))
+    rows = [
+        JOBS_HEADER,
+        "A1,2026-09-10T10:00:00Z,search-bot,gpt-5.4,openai,1000,0,100,succeeded,,,,,2nd,",
+        "BIG,2026-09-10T10:00:00Z,search-bot,gpt-5.4,openai,99999999999999999999,0,100,succeeded,,,,,1,",
+        # a retry chain whose links point at the previous attempt, not the first: one event keyed by C1
+        "C1,2026-09-10T11:00:00Z,search-bot,gpt-5.4,openai,1000,0,100,failed,,,,,1,",
+        "C2,2026-09-10T11:00:05Z,search-bot,gpt-5.4,openai,1000,0,100,failed,,,,,2,C1",
+        "C3,2026-09-10T11:00:10Z,search-bot,gpt-5.4,openai,1000,0,100,succeeded,,,,,3,C2",
+        # a failed attempt reporting only input tokens is billed for them
+        "F1,2026-09-10T12:00:00Z,search-bot,gpt-5.4,openai,500,0,,failed,,,,,1,",
+        # an unpriced failed attempt before a priced retry
+        "V1,2026-09-10T13:00:00Z,search-bot,no-such-model,openai,1000,0,100,failed,,,,,1,",
+        "V2,2026-09-10T13:00:05Z,search-bot,gpt-5.4,openai,1000,0,100,succeeded,,,,,2,V1",
+    ]
+    (wh.root / "odd.csv").write_text("\n".join(rows) + "\n")
+    (wh.root / "odd.jsonl").write_text(gw("T1", status_code="timeout") + "\n")
+    wh.ingest(wh.root / "odd.csv", wh.root / "odd.jsonl")
+    wh.dbt("build", "--select", "+fct_usage_events", "+audit_retry_groups", "+audit_rejected_rows",
+           "--indirect-selection", "cautious")
+    return wh
+
+
+def test_non_integer_attempt_and_status_are_read_as_null(odd: Warehouse) -> None:
+    assert odd.query("select attempt_number from staging.stg_jobs__jobs where job_id = 'A1'") == [(None,)]
+    assert odd.query("select status_code, is_failed from staging.stg_gateway__requests where request_id = 'T1'") == [(None, False)]
+
+
+def test_token_count_beyond_bigint_is_rejected_not_fatal(odd: Warehouse) -> None:
+    assert odd.query("select reject_reason from audit.rejected_rows where record_id = 'BIG'") == [("tokens_over_max",)]
+
+
+def test_retry_chain_through_a_later_attempt_is_one_event(odd: Warehouse) -> None:
+    # 3 attempts x (1,000 x 2.50 + 100 x 15.00) / 1e6 = 3 x 0.004 = 0.012
+    assert odd.query("select event_id, attempts, list_cost_usd from marts.fct_usage_events where event_id like 'C%'") == [
+        ("C1", 3, Decimal("0.012"))]
+
+
+def test_failed_attempt_with_partial_usage_is_billed(odd: Warehouse) -> None:
+    # 500 x 2.50 / 1e6 = 0.00125
+    assert odd.query("select uncached_input_tokens, output_tokens, list_cost_usd from marts.fct_usage_events where event_id = 'F1'") == [
+        (500, 0, Decimal("0.00125"))]
+
+
+def test_unpriced_non_final_attempt_is_not_zero(odd: Warehouse) -> None:
+    assert odd.query("select non_final_attempts_cost_usd, unpriced_attempts from audit.retry_groups where event_id = 'V1'") == [(None, 1)]
+    assert odd.query("select list_cost_usd, unpriced_reason from marts.fct_usage_events where event_id = 'V1'") == [(None, "unknown_model")]

@@ -53,3 +53,16 @@ def test_events_join_ownership_as_of_their_date(sample_warehouse: Warehouse) -> 
     current = sample_warehouse.query(
         "select team_id, valid_from, valid_to, is_current from marts.dim_agent_ownership where agent = 'infra-oncall' order by valid_from")
     assert current == [("platform", date(2026, 1, 1), date(2026, 10, 15), False), ("search", date(2026, 10, 15), None, True)]
+
+
+def test_a_mistyped_seed_value_is_named_by_a_test(tmp_path: Path) -> None:
+    """A date written 15/10/2026 in the directory fails the build with a test naming the column,
+    instead of a raw conversion error (or, worse, being read as 'since always')."""
+    project = copy_project(tmp_path / "project")
+    directory = project / "seeds" / "agent_directory.csv"
+    directory.write_text(directory.read_text().replace("infra-oncall,search,2026-10-15", "infra-oncall,search,15/10/2026"))
+    wh = new_warehouse(tmp_path / "wh", project_dir=project)
+    result = wh.dbt("build", "--select", "agent_directory", "stg_org__agent_directory", check=False)
+    assert result.returncode != 0
+    assert "tl_castable_agent_directory_effective_from" in result.stdout
+    assert "FAIL 1" in result.stdout

@@ -106,7 +106,7 @@ shaped as (
     select
         *,
         lower({{ tl_nullif_blank('provider_text') }}) as provider_hint,
-        {{ dbt.safe_cast('status_code_text', 'integer') }} as status_code,
+        {{ tl_try_cast('status_code_text', 'integer') }} as status_code,
         case
             when usage_obj is null then null
             when u_prompt_tokens is not null or u_completion_tokens is not null then 'openai_chat'
@@ -126,7 +126,7 @@ mapped as (
     -- tok_input is the total input for OpenAI shapes and the uncached input for Anthropic.
     select
         *,
-        coalesce({{ dbt.safe_cast('status_code_text', 'integer') }} >= 400, false) or has_error_object as is_failed,
+        coalesce({{ tl_try_cast('status_code_text', 'integer') }} >= 400, false) or has_error_object as is_failed,
         case usage_shape
             when 'openai_chat' then u_prompt_tokens
             else u_input_tokens
@@ -164,7 +164,12 @@ checked as (
     select
         *,
         {{ tl_parse_utc_timestamp('timestamp_text') }} as occurred_at,
-        usage_shape is not null and tok_input is not null and tok_output is not null as has_usage,
+        -- A provider bills what it reports: a failed request with a partial usage object is billed
+        -- (a missing count is 0); a successful one must report input and output (else missing_usage).
+        usage_shape is not null and case
+            when is_failed then tok_input is not null or tok_output is not null
+            else tok_input is not null and tok_output is not null
+        end as has_usage,
         {{ tl_any_non_integer(token_columns + ['tok_cache_write_5m']) }} as has_non_integer_tokens,
         {{ tl_any_negative(token_columns + ['tok_cache_write_5m']) }} as has_negative_tokens,
         {{ tl_any_over_max(token_columns + ['tok_cache_write_5m']) }} as has_tokens_over_max
@@ -201,7 +206,7 @@ final as (
         {{ dbt.hash('trim(raw_line)') }} as record_hash,
         {{ tl_nullif_blank('request_id_text') }} as request_id,
         {{ tl_nullif_blank('retry_of_text') }} as retry_of,
-        {{ dbt.safe_cast('attempt_text', 'integer') }} as attempt_number,
+        {{ tl_try_cast('attempt_text', 'integer') }} as attempt_number,
         occurred_at,
         provider_hint,
         endpoint,

@@ -69,7 +69,12 @@ checked as (
         labels_text is not null and coalesce({{ tl_json_type('labels_json') }}, '') <> 'OBJECT' as has_invalid_labels,
         {{ tl_parse_utc_timestamp('created_at') }} as occurred_at,
         coalesce(status in {{ failed_statuses }}, false) as is_failed,
-        input_tokens is not null and output_tokens is not null as has_usage,
+        -- A provider bills what it reports: a failed job with any count is billed (a missing count is 0);
+        -- a job that did not fail must report both counts (else missing_usage).
+        case
+            when coalesce(status in {{ failed_statuses }}, false) then input_tokens is not null or output_tokens is not null
+            else input_tokens is not null and output_tokens is not null
+        end as has_usage,
         {{ tl_any_non_integer(token_columns) }} as has_non_integer_tokens,
         {{ tl_any_negative(token_columns) }} as has_negative_tokens,
         {{ tl_any_over_max(token_columns) }} as has_tokens_over_max
@@ -101,7 +106,7 @@ final as (
         record_hash,
         job_id,
         retry_of,
-        {{ dbt.safe_cast('attempt_text', 'integer') }} as attempt_number,
+        {{ tl_try_cast('attempt_text', 'integer') }} as attempt_number,
         occurred_at,
         provider_hint,
         status,
