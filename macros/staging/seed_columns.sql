@@ -4,17 +4,22 @@
   case-insensitively) and a typed NULL otherwise, so the build still works.
 -#}
 {% macro tl_seed_column(relation, column_name, data_type) -%}
-    {%- set present = [] -%}
-    {%- if execute -%}
-        {%- for col in adapter.get_columns_in_relation(relation) -%}
-            {%- if col.name | lower == column_name | lower -%}{%- do present.append(col.name) -%}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if present -%}
-        {{ tl_try_cast(adapter.quote(present[0]), data_type) }}
+    {%- set actual = tl_find_column(relation, column_name) -%}
+    {%- if actual -%}
+        {{ tl_try_cast(adapter.quote(actual), data_type) }}
     {%- else -%}
         cast(null as {{ data_type }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The relation's actual name of a column, matched case-insensitively; none when absent (or at parse time). -#}
+{% macro tl_find_column(relation, column_name) -%}
+    {%- if execute -%}
+        {%- for col in adapter.get_columns_in_relation(relation) -%}
+            {%- if col.name | lower == column_name | lower -%}{{ return(col.name) }}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 {#- An id as compared everywhere: trimmed, lower-cased, blank = NULL. -#}

@@ -6,20 +6,15 @@
 -#}
 {% test tl_castable(model, column_name, data_type) %}
 
-{%- set present = [] -%}
-{%- if execute -%}
-    {%- for col in adapter.get_columns_in_relation(model) -%}
-        {%- if col.name | lower == column_name | lower -%}{%- do present.append(col.name) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endif -%}
+{%- set actual = tl_find_column(model, column_name) -%}
 
-{%- if present %}
+{%- if actual %}
 select
-    {{ adapter.quote(present[0]) }} as unconvertible_value
+    {{ adapter.quote(actual) }} as unconvertible_value
 from {{ model }}
 where
-    nullif(trim(cast({{ adapter.quote(present[0]) }} as {{ api.Column.translate_type('string') }})), '') is not null
-    and {{ tl_try_cast('trim(cast(' ~ adapter.quote(present[0]) ~ ' as ' ~ api.Column.translate_type('string') ~ '))', data_type) }} is null
+    nullif(trim(cast({{ adapter.quote(actual) }} as {{ api.Column.translate_type('string') }})), '') is not null
+    and {{ tl_try_cast('trim(cast(' ~ adapter.quote(actual) ~ ' as ' ~ api.Column.translate_type('string') ~ '))', data_type) }} is null
 {%- else %}
 select 1 as unconvertible_value
 where 1 = 0
