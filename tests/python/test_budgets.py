@@ -1,0 +1,57 @@
+"""Budgets, their status and the scheduler's alerts on the bundled sample (seeds/budgets.csv).
+
+Thresholds at exactly 80% / 100% and the run-rate forecast are pinned by hand in the dbt unit
+tests (models/marts/_marts__budget_unit_tests.yml); here: the alerts script end to end, and that
+team budgets tie to fct_team_monthly_spend.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import ROUND_FLOOR, Decimal
+
+from harness import PROJECT_ROOT, Warehouse
+
+
+def alerts(wh: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "alerts.py"), "--db", str(wh.db), *args],
+                          capture_output=True, text=True)
+
+
+def test_exit_status_follows_the_worst_status(sample_warehouse: Warehouse) -> None:
+    assert alerts(sample_warehouse, "--month", "2026-10").returncode == 2  # platform over its $20 budget
+    assert alerts(sample_warehouse, "--month", "2026-09").returncode == 1  # warnings only
+    quiet = alerts(sample_warehouse, "--month", "2026-08")
+    assert quiet.returncode == 0 and "no budget alerts" in quiet.stdout
+
+
+def test_json_lines_match_the_mart(sample_warehouse: Warehouse) -> None:
+    result = alerts(sample_warehouse, "--month", "2026-10", "--format", "json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = sample_warehouse.query(
+        "select scope, scope_id, status from marts.fct_budget_status "
+        "where month = '2026-10-01' and (status <> 'ok' or forecast_status <> 'ok') order by 1, 2")
+    assert sorted((a["scope"], a["scope_id"], a["status"]) for a in lines) == expected
+    assert all(a["kind"] == "budget" for a in lines)
+
+
+def test_platform_october_by_hand(sample_warehouse: Warehouse) -> None:
+    # seeds/budgets.csv: platform's budget is $20 from 2026-10-01 (it was $25), thresholds 80 / 100, throttle.
+    cost = sample_warehouse.scalar(
+        "select cost_usd from marts.fct_team_monthly_spend where month = '2026-10-01' and team_id = 'platform'")
+    row = sample_warehouse.query(
+        "select monthly_budget_usd, spend_to_date_usd, utilisation_pct, status, action_due from marts.fct_budget_status "
+        "where scope = 'team' and scope_id = 'platform' and month = '2026-10-01'")
+    budget, spend, utilisation, status, action = row[0]
+    assert budget == Decimal("20") and spend == cost
+    micro = (cost * 1_000_000).to_integral_value(rounding=ROUND_FLOOR)
+    assert utilisation == (micro / Decimal(20_000_000) * 100).quantize(Decimal("0.0001"), rounding=ROUND_FLOOR)
+    assert (status, action) == (("critical", "throttle") if utilisation >= 100 else ("warning", "alert"))
+
+
+def test_budget_changes_are_snapshotted(sample_warehouse: Warehouse) -> None:
+    rows = sample_warehouse.query(
+        "select effective_from, monthly_budget_usd from snapshots.snap_budgets where scope_id = 'platform' order by 1")
+    assert [(str(d), b) for d, b in rows] == [("2026-09-01", Decimal("25")), ("2026-10-01", Decimal("20"))]
