@@ -69,27 +69,19 @@ spend as (
         cost_usd as spend_usd
     from monthly
 
-    union all
+    {%- for tag_scope in ['project', 'customer'] %}
 
-    select
-        'project' as scope,
-        {{ tl_normalize_id('project') }} as scope_id,
-        month,
-        sum(coalesce(list_cost_usd, 0)) as spend_usd
-    from events
-    where {{ tl_normalize_id('project') }} is not null
-    group by {{ tl_normalize_id('project') }}, month
+        union all
 
-    union all
-
-    select
-        'customer' as scope,
-        {{ tl_normalize_id('customer') }} as scope_id,
-        month,
-        sum(coalesce(list_cost_usd, 0)) as spend_usd
-    from events
-    where {{ tl_normalize_id('customer') }} is not null
-    group by {{ tl_normalize_id('customer') }}, month
+        select
+            '{{ tag_scope }}' as scope,
+            {{ tl_normalize_id(tag_scope) }} as scope_id,
+            month,
+            sum(coalesce(list_cost_usd, 0)) as spend_usd
+        from events
+        where {{ tl_normalize_id(tag_scope) }} is not null
+        group by {{ tl_normalize_id(tag_scope) }}, month
+    {%- endfor %}
 
 ),
 
