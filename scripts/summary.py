@@ -44,13 +44,16 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -
             print("  " + "  ".join("-" * w for w in widths))
 
 
-def test_results(path: Path) -> tuple[int, int, list[str]]:
+def test_results(path: Path) -> tuple[int, list[str], list[str]]:
+    """(tests run, names that failed or errored, names that only warned) from dbt's run_results.json."""
     if not path.exists():
-        return 0, 0, []
+        return 0, [], []
     results = json.loads(path.read_text(encoding="utf-8"))["results"]
     tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
-    failed = [r["unique_id"].split(".")[-1] for r in tests if r["status"] not in ("pass", "skipped")]
-    return len(tests), len(failed), failed
+    name = lambda r: r["unique_id"].split(".")[-1]  # noqa: E731
+    failed = [name(r) for r in tests if r["status"] in ("fail", "error")]
+    warned = [name(r) for r in tests if r["status"] == "warn"]
+    return len(tests), failed, warned
 
 
 def main() -> int:
@@ -98,18 +101,25 @@ def main() -> int:
                      "shared_logins")
     }
     print("\nOwnership audit: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in ownership.items()))
+    budgets = dict(con.execute(
+        "select status, count(*) from marts.fct_budget_status where month = ? group by 1", [latest]).fetchall())
+    print(f"Budgets {latest:%Y-%m}: {budgets.get('critical', 0)} critical, {budgets.get('warning', 0)} warning, "
+          f"{budgets.get('ok', 0)} ok (details: python scripts/alerts.py)")
     dup = con.execute("select count(*), count(*) filter (where is_conflict) from audit.duplicate_records").fetchone()
     retries = con.execute("select count(*), coalesce(sum(non_final_attempts_cost_usd), 0) from audit.retry_groups").fetchone()
     print(f"\nDuplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "
           f"(non-final attempts cost {money(retries[1])})")
-    total, failed, names = test_results(args.run_results)
+    total, failed, warned = test_results(args.run_results)
     if total == 0:
         print("Tests: no dbt run results found (run `make build`).")
     else:
-        recon = [n for n in names if any(n.startswith(t) for t in RECONCILIATION_TESTS)]
-        print(f"Tests: {total - failed}/{total} passed (data and unit tests); reconciliation {'FAILED' if recon else 'passed'}")
-        for name in names:
-            print(f"  failed: {name}")
+        recon = [n for n in failed if any(n.startswith(t) for t in RECONCILIATION_TESTS)]
+        print(f"Tests: {total - len(failed) - len(warned)}/{total} passed, {len(warned)} warning(s), {len(failed)} failed "
+              f"(data and unit tests); reconciliation {'FAILED' if recon else 'passed'}")
+        for test_name in failed:
+            print(f"  failed: {test_name}")
+        for test_name in warned:
+            print(f"  warning: {test_name}")
     return 0
 
 

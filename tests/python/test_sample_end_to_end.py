@@ -211,3 +211,5 @@ def test_make_run_summary_prints(sample_warehouse: Warehouse) -> None:
     assert "latest month 2026-10" in result.stdout
     assert "reconciliation passed" in result.stdout
     assert "acme-llm-7b" in result.stdout
+    # the budget warning test warns (severity warn) without counting as a failure
+    assert "warning: warn_budgets_over_warning_threshold" in result.stdout and " 0 failed" in result.stdout
