@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import connect, default_db_path
+from common import connect, default_db_path, money
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 COLUMNS = (
@@ -60,7 +60,6 @@ def as_json(alert: dict[str, Any]) -> str:
 
 
 def as_text(alert: dict[str, Any]) -> str:
-    money = lambda value: f"${value:,.2f}"  # noqa: E731
     line = (
         f"{alert['status'].upper():8} {alert['scope']} {alert['scope_id']} {alert['month']:%Y-%m}: "
         f"{money(alert['spend_to_date_usd'])} of {money(alert['monthly_budget_usd'])} "

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,13 @@ def connect(db_path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     return con
+
+
+def money(value: Decimal | None) -> str:
+    """USD for people: cents rounded half-up (as the published cents are); None reads 'unpriced'."""
+    if value is None:
+        return "unpriced"
+    return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def lock_path(db_path: Path | str) -> Path:

@@ -14,7 +14,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from common import PROJECT_ROOT, connect, default_db_path
+from common import PROJECT_ROOT, connect, default_db_path, money
 
 RECONCILIATION_TESTS = (
     "assert_raw_rows_conserved",
@@ -22,12 +22,6 @@ RECONCILIATION_TESTS = (
     "assert_monthly_cents_tie_to_month_total",
     "tl_sums_equal_fct_team_monthly_spend",
 )
-
-
-def money(value: Decimal | None) -> str:
-    if value is None:
-        return "unpriced"
-    return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def percent(part: Decimal, whole: Decimal) -> str:
@@ -79,9 +73,9 @@ def main() -> int:
     rows = []
     for team, rollup, events, cents, cost, high, medium, low, unpriced in per_team:
         mix = "/".join(percent(part, cost) for part in (high, medium, low))
-        rows.append((team if rollup == team else f"{team} (-> {rollup})", events, f"${cents / 100:,.2f}", mix, unpriced))
+        rows.append((team if rollup == team else f"{team} (-> {rollup})", events, money(Decimal(cents) / 100), mix, unpriced))
     total_cents = sum(r[3] for r in per_team)
-    rows.append(("total", sum(r[2] for r in per_team), f"${total_cents / 100:,.2f}", "", sum(r[8] for r in per_team)))
+    rows.append(("total", sum(r[2] for r in per_team), money(Decimal(total_cents) / 100), "", sum(r[8] for r in per_team)))
     table("Spend by team (fct_team_monthly_spend)", ("team", "events", "cost", "high/med/low %", "unpriced"), rows)
     per_agent = con.execute(
         """
