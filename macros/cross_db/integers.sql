@@ -36,3 +36,25 @@
         as decimal(38, 12)
     )
 {%- endmacro %}
+
+{#- An exact money amount in whole micro-dollars, floored (a non-negative amount's integer part). -#}
+{% macro tl_micro(money_expr) -%}
+    cast(floor(({{ money_expr }}) * 1000000) as {{ tl_wide_int_type() }})
+{%- endmacro %}
+
+{#-
+  numerator / denominator x 100 as decimal(38, 4), truncated toward zero, from two integer
+  expressions (e.g. micro-dollars): integer division only, never floats. NULL when the denominator is 0.
+-#}
+{% macro tl_percent(numerator, denominator) -%}
+    case
+        when ({{ denominator }}) <> 0
+            then cast(
+                    cast(
+                        sign({{ numerator }}) * sign({{ denominator }})
+                        * {{ tl_int_div('abs(' ~ numerator ~ ') * 1000000', 'abs(' ~ denominator ~ ')') }}
+                        as decimal(38, 0)
+                    ) * cast(0.0001 as decimal(5, 4)) as decimal(38, 4)
+                )
+    end
+{%- endmacro %}

@@ -18,3 +18,16 @@
         {{ exceptions.raise_compiler_error("tl_cost: unsupported per_units " ~ per_units) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  money x factor (0 <= factor, e.g. a share or a discount factor), exact to 1e-24 within 38 digits:
+  the amount's part at 1e-12 times the factor is exact; the residue (|r| < 1e-12) times the factor
+  is computed at a higher scale and rounded to 24.
+-#}
+{% macro tl_scale_money(money_expr, factor_expr) -%}
+    cast(
+        cast({{ money_expr }} as decimal(26, 12)) * {{ factor_expr }}
+        + cast(cast({{ money_expr }} - cast({{ money_expr }} as decimal(26, 12)) as decimal(26, 24)) * {{ factor_expr }} as {{ tl_money_type() }})
+        as {{ tl_money_type() }}
+    )
+{%- endmacro %}

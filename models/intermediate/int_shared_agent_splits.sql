@@ -4,7 +4,7 @@
   none, all teams existing and not merged away on that date. Weights by the rule's method:
   - even       1 each
   - headcount  the participant's headcount for the event's month (latest earlier month when missing)
-  - usage      the participant's priced cost attributed by steps 1-4 in the same month, before any
+  - usage      the participant's priced (effective) cost attributed by steps 1-4 in the same month, before any
                subsidy, in whole micro-dollars
   - fixed      percent, in ten-thousandths of a percent (percent * 10000)
   When every weight is 0 (or missing), shares are even. Blank fixed percents are a configuration
@@ -123,10 +123,10 @@ direct_usage as (
     select
         month,
         team_id,
-        cast(floor(sum(list_cost_usd) * 1000000) as bigint) as micro_usd
+        cast(floor(sum(cost_usd) * 1000000) as bigint) as micro_usd
     from attributed
     where basis in ('tag', 'agent_owner', 'team_key', 'user_team')
-        and list_cost_usd is not null
+        and cost_usd is not null
     group by month, team_id
 
 ),

@@ -77,7 +77,7 @@ spend as (
             '{{ tag_scope }}' as scope,
             {{ tl_normalize_id(tag_scope) }} as scope_id,
             month,
-            sum(coalesce(list_cost_usd, 0)) as spend_usd
+            sum(coalesce(cost_usd, 0)) as spend_usd
         from events
         where {{ tl_normalize_id(tag_scope) }} is not null
         group by {{ tl_normalize_id(tag_scope) }}, month

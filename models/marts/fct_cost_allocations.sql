@@ -4,7 +4,8 @@
   Shares are exact decimals (1e-12) and allocated costs exact (decimal(38, 24)): every participant
   but one gets floor-rounded amounts and the participant with the largest weight (then the lowest
   team_id) takes the remainder, so shares sum to exactly 1 and allocations to exactly the event's
-  cost. Unpriced events keep their shares with a NULL allocated cost.
+  cost. The effective cost (after negotiated discounts) is what is allocated; the list cost is
+  allocated alongside by the same shares for reference. Unpriced events keep their shares with a NULL allocated cost.
   Opt-in subsidy: events in var('subsidized_environments') go to var('central_team_id') with basis
   `subsidy`, keeping the team that would have paid as beneficiary_team_id.
 -#}
@@ -68,6 +69,7 @@ weighted as (
         attributed.rule_method,
         attributed.rule_effective_from,
         attributed.environment,
+        attributed.cost_usd,
         attributed.list_cost_usd,
         sum(participants.weight) over (partition by participants.event_key) as total_weight,
         row_number() over (
@@ -93,13 +95,8 @@ allocated as (
 
     select
         *,
-        -- cost x share to 1e-24 within 38 digits: the cost's part at 1e-12 times the share is exact at
-        -- scale 24; the residue (|r| < 1e-12) times the share is tiny, computed at scale 36 and rounded to 24.
-        cast(
-            cast(list_cost_usd as decimal(26, 12)) * share_floor
-            + cast(cast(list_cost_usd - cast(list_cost_usd as decimal(26, 12)) as decimal(26, 24)) * share_floor as {{ tl_money_type() }})
-            as {{ tl_money_type() }}
-        ) as allocated_floor
+        {{ tl_scale_money('cost_usd', 'share_floor') }} as allocated_floor,
+        {{ tl_scale_money('list_cost_usd', 'share_floor') }} as allocated_list_floor
     from floored
 
 ),
@@ -116,10 +113,16 @@ balanced as (
         end as share,
         case
             when remainder_rank = 1
-                then list_cost_usd
+                then cost_usd
                     - coalesce(sum(case when remainder_rank > 1 then allocated_floor end) over (partition by event_key), 0)
             else allocated_floor
-        end as allocated_cost_usd
+        end as allocated_cost_usd,
+        case
+            when remainder_rank = 1
+                then list_cost_usd
+                    - coalesce(sum(case when remainder_rank > 1 then allocated_list_floor end) over (partition by event_key), 0)
+            else allocated_list_floor
+        end as allocated_list_cost_usd
     from allocated
 
 ),
@@ -168,7 +171,9 @@ final as (
         source,
         weight,
         total_weight,
-        list_cost_usd as event_cost_usd
+        cost_usd as event_cost_usd,
+        allocated_list_cost_usd,
+        list_cost_usd as event_list_cost_usd
     from paying
 
 )

@@ -1,6 +1,7 @@
 {#-
   Per-team monthly spend: month x team_id, from the allocations. Includes the `unattributed` row for
-  every month with data (even at 0). `events` counts each event once per team it reaches; token
+  every month with data (even at 0). cost_usd is the effective cost (after negotiated discounts);
+  list_cost_usd is the same spend at list price. `events` counts each event once per team it reaches; token
   columns are allocated by share (all four input buckets count as input); cost_high/medium/low
   exclude UNATTRIBUTED. cost_cents are integers from largest-remainder rounding: each month's cents
   sum exactly to the month's total rounded half-up to cents.
@@ -40,6 +41,7 @@ allocated_usage as (
         allocations.share,
         allocations.confidence,
         allocations.allocated_cost_usd,
+        allocations.allocated_list_cost_usd,
         events.list_cost_usd is null as is_unpriced,
         events.uncached_input_tokens + events.cache_read_tokens
         + events.cache_write_5m_tokens + events.cache_write_1h_tokens as input_tokens,
@@ -62,7 +64,8 @@ per_team as (
         coalesce(sum(case when confidence = 'HIGH' then allocated_cost_usd end), 0) as cost_high_usd,
         coalesce(sum(case when confidence = 'MEDIUM' then allocated_cost_usd end), 0) as cost_medium_usd,
         coalesce(sum(case when confidence = 'LOW' then allocated_cost_usd end), 0) as cost_low_usd,
-        count(distinct case when is_unpriced then event_key end) as unpriced_events
+        count(distinct case when is_unpriced then event_key end) as unpriced_events,
+        coalesce(sum(allocated_list_cost_usd), 0) as list_cost_usd
     from allocated_usage
     group by month, team_id
 
@@ -84,7 +87,8 @@ with_unattributed as (
         cast(0 as {{ tl_money_type() }}) as cost_high_usd,
         cast(0 as {{ tl_money_type() }}) as cost_medium_usd,
         cast(0 as {{ tl_money_type() }}) as cost_low_usd,
-        0 as unpriced_events
+        0 as unpriced_events,
+        cast(0 as {{ tl_money_type() }}) as list_cost_usd
     from months
     left join per_team
         on months.month = per_team.month
@@ -149,7 +153,8 @@ final as (
         case
             when floor(cents_ranked.month_cost_usd * 1000000) = 0 then cast(0 as decimal(38, 12))
             else {{ tl_share_floor('floor(cents_ranked.cost_usd * 1000000)', 'floor(cents_ranked.month_cost_usd * 1000000)') }}
-        end as share_of_month
+        end as share_of_month,
+        cents_ranked.list_cost_usd
     from cents_ranked
     left join teams
         on cents_ranked.team_id = teams.team_id

@@ -4,6 +4,10 @@
   usage, whatever their status; attempts without usage cost nothing. Time, model and ownership
   fields come from the first attempt. If any billed attempt is unpriced, the event is unpriced
   (list_cost_usd NULL with the reason), never a partial sum and never $0.
+  cost_usd is the effective cost: list cost less the negotiated discount (seeds/price_overrides.csv)
+  in force on the event's UTC date for its provider and model (a model's own row wins over a
+  provider-wide one); equal to list cost when no discount applies. Exact: the cost's part at 1e-12
+  times the factor is exact at scale 18, the residue below 1e-12 is scaled and rounded at 1e-24.
 -#}
 with
 
@@ -46,6 +50,60 @@ first_attempts as (
 
 ),
 
+overrides as (
+
+    select * from {{ ref('stg_org__price_overrides') }}
+
+),
+
+override_periods as (
+
+    select
+        provider,
+        model_id,
+        discount_pct,
+        cost_factor,
+        effective_from as valid_from,
+        {{ tl_valid_to('provider, model_id') }} as valid_to
+    from overrides
+
+),
+
+discounts as (
+
+    select
+        first_attempts.event_key,
+        coalesce(model_override.discount_pct, provider_override.discount_pct) as discount_pct,
+        coalesce(model_override.cost_factor, provider_override.cost_factor) as cost_factor,
+        coalesce(model_override.valid_from, provider_override.valid_from) as price_override_from
+    from first_attempts
+    left join override_periods as model_override
+        on first_attempts.provider = model_override.provider
+            and first_attempts.model_id = model_override.model_id
+            and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'model_override') }}
+    left join override_periods as provider_override
+        on first_attempts.provider = provider_override.provider
+            and provider_override.model_id is null
+            and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'provider_override') }}
+
+),
+
+costed as (
+
+    select
+        rolled_up.*,
+        discounts.discount_pct,
+        discounts.price_override_from,
+        case
+            when rolled_up.unpriced_attempts = 0 then coalesce(rolled_up.priced_cost_usd, cast(0 as {{ tl_money_type() }}))
+        end as list_cost_usd,
+        coalesce(discounts.cost_factor, cast(1 as decimal(12, 6))) as cost_factor
+    from rolled_up
+    inner join discounts
+        on rolled_up.event_key = discounts.event_key
+
+),
+
 final as (
 
     select
@@ -73,9 +131,7 @@ final as (
         first_attempts.project,
         first_attempts.environment,
         first_attempts.customer,
-        case
-            when rolled_up.unpriced_attempts = 0 then coalesce(rolled_up.priced_cost_usd, cast(0 as {{ tl_money_type() }}))
-        end as list_cost_usd,
+        rolled_up.list_cost_usd,
         rolled_up.unpriced_reason,
         rolled_up.input_tokens,
         rolled_up.source_input_tokens,
@@ -86,9 +142,12 @@ final as (
         rolled_up.failed_attempts,
         first_attempts.model_provider_id,
         first_attempts.response_id,
-        first_attempts.load_id as first_load_id
+        first_attempts.load_id as first_load_id,
+        {{ tl_scale_money('rolled_up.list_cost_usd', 'rolled_up.cost_factor') }} as cost_usd,
+        rolled_up.discount_pct,
+        rolled_up.price_override_from
     from first_attempts
-    inner join rolled_up
+    inner join costed as rolled_up
         on first_attempts.event_key = rolled_up.event_key
 
 )

@@ -23,12 +23,12 @@ select
     events.event_key,
     per_event.share_total,
     per_event.allocated_total,
-    events.list_cost_usd
+    events.cost_usd
 from events
 left join per_event
     on events.event_key = per_event.event_key
 where
     per_event.event_key is null
     or per_event.share_total <> 1
-    or (events.list_cost_usd is null and per_event.priced_rows > 0)
-    or (events.list_cost_usd is not null and per_event.allocated_total <> events.list_cost_usd)
+    or (events.cost_usd is null and per_event.priced_rows > 0)
+    or (events.cost_usd is not null and per_event.allocated_total <> events.cost_usd)

@@ -1,0 +1,30 @@
+{#- Provider invoice totals per month (seeds/provider_invoices.csv); month is YYYY-MM or any date in the month. -#}
+with
+
+source as (
+
+    select * from {{ ref('provider_invoices') }}
+
+),
+
+typed as (
+
+    select
+        {{ tl_normalize_id(tl_seed_column(ref('provider_invoices'), 'provider', 'varchar')) }} as provider,
+        trim({{ tl_seed_column(ref('provider_invoices'), 'month', 'varchar') }}) as month_text,
+        {{ tl_seed_column(ref('provider_invoices'), 'invoiced_usd', 'decimal(18, 6)') }} as invoiced_usd
+    from source
+
+),
+
+final as (
+
+    select
+        provider,
+        {{ tl_month(tl_try_cast("case when length(month_text) = 7 then " ~ dbt.concat(["month_text", "'-01'"]) ~ " else month_text end", 'date')) }} as month,
+        invoiced_usd
+    from typed
+
+)
+
+select * from final
