@@ -1,11 +1,13 @@
-"""Print budget alerts for a scheduler, from marts.fct_budget_status.
+"""Print budget and runaway-spend alerts for a scheduler (marts.fct_budget_status, audit.spend_anomalies).
 
     python scripts/alerts.py [--db PATH] [--month YYYY-MM] [--format text|json]
 
-One line per scope whose status or run-rate forecast is at or over a threshold (text for people,
-JSON lines for machines). Exit status: 0 every budget ok, 1 at least one warning, 2 at least one
-critical (from the spend-to-date status; a forecast alone warns in the output but never raises the
-exit status). The month defaults to the latest month in the warehouse.
+One line per scope whose status or run-rate forecast is at or over a threshold, then one per spend
+anomaly of the month: a team's daily spike over its 28-day baseline, and the month's most expensive
+requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). Exit status:
+0 nothing to report, 1 at least one warning (a budget warning or a daily spike), 2 at least one
+critical budget. A forecast alone and the outlier requests are reported but never raise the exit
+status. The month defaults to the latest month in the warehouse.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import connect, default_db_path, money
+from common import connect, default_db_path, money, month_arg
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 COLUMNS = (
@@ -27,28 +29,51 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def month_arg(text: str) -> date:
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {text!r}") from None
+ANOMALY_COLUMNS = (
+    "anomaly_kind", "month", "day", "team_id", "spend_usd", "baseline_median_usd", "baseline_days",
+    "spend_vs_baseline_pct", "cost_rank", "event_key", "agent", "provider", "model_id", "uncached_input_tokens",
+    "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "attempts",
+)  # fmt: skip
 
 
-def fetch(db: Path, month: date | None) -> tuple[date | None, list[dict[str, Any]]]:
+def fetch(db: Path, month: date | None) -> tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]:
     con = connect(db, read_only=True)
     if month is None:
-        month = con.execute("select max(month) from marts.fct_budget_status").fetchone()[0]
+        month = con.execute("select max(month) from marts.fct_team_monthly_spend").fetchone()[0]
     rows = con.execute(
         f"select {', '.join(COLUMNS)} from marts.fct_budget_status "
         "where month = ? and (status <> 'ok' or forecast_status <> 'ok') "
         "order by case status when 'critical' then 0 when 'warning' then 1 else 2 end, scope, scope_id",
         [month],
     ).fetchall()
-    return month, [dict(zip(COLUMNS, row)) for row in rows]
+    anomalies = con.execute(
+        f"select {', '.join(ANOMALY_COLUMNS)} from audit.spend_anomalies where month = ? "
+        "order by anomaly_kind, cost_rank, day, team_id",
+        [month],
+    ).fetchall()
+    return month, [dict(zip(COLUMNS, row)) for row in rows], [dict(zip(ANOMALY_COLUMNS, row)) for row in anomalies]
 
 
-def as_json(alert: dict[str, Any]) -> str:
+def severity(anomaly: dict[str, Any]) -> str:
+    return "warning" if anomaly["anomaly_kind"] == "daily_spike" else "ok"
+
+
+def anomaly_text(anomaly: dict[str, Any]) -> str:
+    if anomaly["anomaly_kind"] == "daily_spike":
+        ratio = f"{anomaly['spend_vs_baseline_pct']}%" if anomaly["spend_vs_baseline_pct"] is not None else "no spend before"
+        return (
+            f"SPIKE    team {anomaly['team_id']} {anomaly['day']}: {money(anomaly['spend_usd'])} in the day, "
+            f"28-day median {money(anomaly['baseline_median_usd'])} ({ratio} of it, {anomaly['baseline_days']} days of history)"
+        )
+    return (
+        f"OUTLIER  #{anomaly['cost_rank']} {anomaly['day']} team {anomaly['team_id']}: {money(anomaly['spend_usd'])} "
+        f"request {anomaly['event_key']} ({anomaly['agent'] or 'no agent'}, {anomaly['model_id'] or 'unknown model'}; "
+        f"input {anomaly['uncached_input_tokens']}, cache read {anomaly['cache_read_tokens']}, "
+        f"cache write {anomaly['cache_write_tokens']}, output {anomaly['output_tokens']}, {anomaly['attempts']} attempt(s))"
+    )
+
+
+def as_json(alert: dict[str, Any], kind: str = "budget") -> str:
     def plain(value: Any) -> Any:
         if isinstance(value, Decimal):
             return str(value)
@@ -56,7 +81,7 @@ def as_json(alert: dict[str, Any]) -> str:
             return value.isoformat()
         return value
 
-    return json.dumps({"kind": "budget", **{key: plain(value) for key, value in alert.items()}}, sort_keys=True)
+    return json.dumps({"kind": kind, **{key: plain(value) for key, value in alert.items()}}, sort_keys=True)
 
 
 def as_text(alert: dict[str, Any]) -> str:
@@ -75,12 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", type=month_arg, help="YYYY-MM (default: the latest month)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    month, alerts = fetch(args.db, args.month)
+    month, alerts, anomalies = fetch(args.db, args.month)
     for alert in alerts:
         print(as_json(alert) if args.format == "json" else as_text(alert))
     if args.format == "text" and not alerts:
-        print(f"tokenledger: no budget alerts for {month:%Y-%m}" if month else "tokenledger: no budget data yet")
-    return max((EXIT[alert["status"]] for alert in alerts), default=0)
+        print(f"tokenledger: no budget alerts for {month:%Y-%m}" if month else "tokenledger: no data yet")
+    for anomaly in anomalies:
+        print(as_json(anomaly, "spend_anomaly") if args.format == "json" else anomaly_text(anomaly))
+    statuses = [alert["status"] for alert in alerts] + [severity(anomaly) for anomaly in anomalies]
+    return max((EXIT[status] for status in statuses), default=0)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Shared helpers for tokenledger's scripts: paths, warehouse connection, the writer lock.
+"""Shared helpers for tokenledger's scripts: paths, warehouse connection, the writer lock, money formatting.
 
 Every script imports this module instead of copying code. Keep it small and typed.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno
 import fcntl
@@ -12,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -45,6 +47,49 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
     return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def money_signed(value: Decimal) -> str:
+    """A change in USD for people, sign first: '+$1.23', '-$0.04', '$0.00' (cents rounded half-up)."""
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if cents == 0:
+        return "$0.00"
+    return f"{'+' if cents > 0 else '-'}${abs(cents):,}"
+
+
+def cents_to_dollars(cents: int) -> Decimal:
+    """Integer cents as exact dollars with two decimals: 744 -> Decimal('7.44'), -123 -> Decimal('-1.23')."""
+    return Decimal(cents).scaleb(-2)
+
+
+def round_cents(value: Decimal) -> int:
+    """A dollar amount in whole cents, rounded half-up (away from zero), as the marts round month totals."""
+    return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+# A spreadsheet evaluates a cell that starts with one of these as a formula (CSV / formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text for a spreadsheet cell that cannot run as a formula (OWASP CSV injection advice).
+
+    A value starting with =, +, -, @, tab or carriage return gets a leading single quote, so Excel,
+    LibreOffice and Sheets show it as text instead of evaluating it; anything else is unchanged.
+    Only for text: numbers (negative ones included) are written as numbers, never through this.
+    """
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def month_arg(text: str) -> date:
+    """argparse type for --month: 'YYYY-MM' -> the month's first day."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError(text)
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {text!r}") from None
 
 
 def lock_path(db_path: Path | str) -> Path:

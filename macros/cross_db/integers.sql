@@ -37,9 +37,14 @@
     )
 {%- endmacro %}
 
-{#- An exact money amount in whole micro-dollars, floored (a non-negative amount's integer part). -#}
-{% macro tl_micro(money_expr) -%}
-    cast(floor(({{ money_expr }}) * 1000000) as {{ tl_wide_int_type() }})
+{#-
+  (numerator / denominator) x 100 for two money expressions, as decimal(38, 4) truncated toward zero:
+  each side is taken in whole pico-dollars (1e-12, ample for amounts of any size up to 1e14) and
+  divided as integers. NULL when the denominator is 0.
+-#}
+{% macro tl_money_percent(numerator, denominator) -%}
+    {%- set pico = "cast(floor(cast(__amount__ as decimal(38, 12)) * 1000000000000) as " ~ tl_wide_int_type() ~ ")" -%}
+    {{ tl_percent(pico | replace('__amount__', '(' ~ numerator ~ ')'), pico | replace('__amount__', '(' ~ denominator ~ ')')) }}
 {%- endmacro %}
 
 {#-

@@ -45,3 +45,13 @@
 {% macro default__tl_try_cast(expr, data_type) -%}
     {{ dbt.safe_cast(expr, data_type) }}
 {%- endmacro %}
+
+{#- A readable surrogate key: the columns cast to text, joined with '|' (NULL parts as ''). -#}
+{% macro tl_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %}{%- do parts.append("'|'") -%}{% endif -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ api.Column.translate_type('string') ~ "), '')") -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}

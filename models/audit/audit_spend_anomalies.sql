@@ -34,7 +34,7 @@ daily as (
         cast(occurred_at as date) as day,
         coalesce(sum(allocated_cost_usd), 0) as spend_usd
     from allocations
-    group by 1, 2
+    group by team_id, cast(occurred_at as date)
 
 ),
 
@@ -112,7 +112,7 @@ baselines as (
     from dense as current_day
     left join dense as history
         on current_day.team_id = history.team_id
-            and history.day < current_day.day
+            and current_day.day > history.day
             and history.day >= cast({{ dbt.dateadd('day', -28, 'current_day.day') }} as date)
     group by current_day.team_id, current_day.day, current_day.spend_usd
 
@@ -189,7 +189,7 @@ anomalies as (
 final as (
 
     select
-        {{ dbt.concat(['anomalies.anomaly_kind', "'|'", 'anomalies.team_id', "'|'", "cast(anomalies.day as " ~ api.Column.translate_type('string') ~ ")", "'|'", "coalesce(anomalies.event_key, '')"]) }} as anomaly_key,
+        {{ tl_key(['anomalies.anomaly_kind', 'anomalies.team_id', 'anomalies.day', 'anomalies.event_key']) }} as anomaly_key,
         anomalies.anomaly_kind,
         {{ tl_month('anomalies.day') }} as month,
         anomalies.day,
@@ -197,7 +197,7 @@ final as (
         anomalies.spend_usd,
         anomalies.baseline_median_usd,
         anomalies.baseline_days,
-        {{ tl_percent(tl_micro('anomalies.spend_usd'), tl_micro('anomalies.baseline_median_usd')) }} as spend_vs_baseline_pct,
+        {{ tl_money_percent('anomalies.spend_usd', 'anomalies.baseline_median_usd') }} as spend_vs_baseline_pct,
         anomalies.cost_rank,
         anomalies.event_key,
         events.agent,

@@ -50,6 +50,37 @@ first_attempts as (
 
 ),
 
+-- The model (and provider, batch flag, service tier) of the event: the first billed attempt that
+-- names a model, else the first attempt naming one, else the first attempt. A retry group whose
+-- first try failed before reaching a model is still reported under the model it was billed for.
+model_attempts as (
+
+    select *
+    from (
+        select
+            event_key,
+            provider,
+            model_requested,
+            model_id,
+            model_provider_id,
+            is_batch,
+            service_tier,
+            row_number() over (
+                partition by event_key
+                order by
+                    case
+                        when has_usage and model_requested is not null then 0
+                        when model_requested is not null then 1
+                        else 2
+                    end,
+                    attempt_seq
+            ) as model_rank
+        from attempts
+    ) as ranked
+    where model_rank = 1
+
+),
+
 overrides as (
 
     select * from {{ ref('stg_org__price_overrides') }}
@@ -77,12 +108,14 @@ discounts as (
         coalesce(model_override.cost_factor, provider_override.cost_factor) as cost_factor,
         coalesce(model_override.valid_from, provider_override.valid_from) as price_override_from
     from first_attempts
+    inner join model_attempts
+        on first_attempts.event_key = model_attempts.event_key
     left join override_periods as model_override
-        on first_attempts.provider = model_override.provider
-            and first_attempts.model_id = model_override.model_id
+        on model_attempts.provider = model_override.provider
+            and model_attempts.model_id = model_override.model_id
             and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'model_override') }}
     left join override_periods as provider_override
-        on first_attempts.provider = provider_override.provider
+        on model_attempts.provider = provider_override.provider
             and provider_override.model_id is null
             and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'provider_override') }}
 
@@ -112,9 +145,9 @@ final as (
         first_attempts.source,
         first_attempts.occurred_at,
         {{ tl_month('first_attempts.occurred_at') }} as month,
-        first_attempts.provider,
-        first_attempts.model_requested,
-        first_attempts.model_id,
+        model_attempts.provider,
+        model_attempts.model_requested,
+        model_attempts.model_id,
         rolled_up.uncached_input_tokens,
         rolled_up.cache_read_tokens,
         rolled_up.cache_write_5m_tokens,
@@ -122,8 +155,8 @@ final as (
         rolled_up.output_tokens,
         rolled_up.reasoning_tokens,
         rolled_up.attempts,
-        first_attempts.is_batch,
-        first_attempts.service_tier,
+        model_attempts.is_batch,
+        model_attempts.service_tier,
         first_attempts.agent,
         first_attempts.api_key_id,
         first_attempts.user_email,
@@ -140,7 +173,7 @@ final as (
         rolled_up.web_search_requests,
         rolled_up.billed_attempts,
         rolled_up.failed_attempts,
-        first_attempts.model_provider_id,
+        model_attempts.model_provider_id,
         first_attempts.response_id,
         first_attempts.load_id as first_load_id,
         {{ tl_scale_money('rolled_up.list_cost_usd', 'rolled_up.cost_factor') }} as cost_usd,
@@ -149,6 +182,8 @@ final as (
     from first_attempts
     inner join costed as rolled_up
         on first_attempts.event_key = rolled_up.event_key
+    inner join model_attempts
+        on first_attempts.event_key = model_attempts.event_key
 
 )
 

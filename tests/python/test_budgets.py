@@ -30,11 +30,11 @@ def test_exit_status_follows_the_worst_status(sample_warehouse: Warehouse) -> No
 def test_json_lines_match_the_mart(sample_warehouse: Warehouse) -> None:
     result = alerts(sample_warehouse, "--month", "2026-10", "--format", "json")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [line for line in lines if line["kind"] == "budget"]
     expected = sample_warehouse.query(
         "select scope, scope_id, status from marts.fct_budget_status "
         "where month = '2026-10-01' and (status <> 'ok' or forecast_status <> 'ok') order by 1, 2")
     assert sorted((a["scope"], a["scope_id"], a["status"]) for a in lines) == expected
-    assert all(a["kind"] == "budget" for a in lines)
 
 
 def test_platform_october_by_hand(sample_warehouse: Warehouse) -> None:

@@ -33,6 +33,7 @@ rate_periods as (
         markup_pct,
         rate_per_million_tokens,
         billing_method,
+        cast(cast(1 as decimal(12, 6)) + markup_pct * cast(0.01 as decimal(3, 2)) as decimal(12, 6)) as markup_factor,
         effective_from as valid_from,
         {{ tl_valid_to('customer') }} as valid_to
     from rates
@@ -53,7 +54,7 @@ billed_events as (
             when rate_periods.billing_method = 'token_rate'
                 then {{ tl_cost('events.input_tokens + events.output_tokens', 'rate_periods.rate_per_million_tokens', 1000000) }}
             when rate_periods.billing_method = 'markup'
-                then {{ tl_scale_money('events.cost_usd', 'cast(cast(1 as decimal(12, 6)) + rate_periods.markup_pct * cast(0.01 as decimal(3, 2)) as decimal(12, 6))') }}
+                then {{ tl_scale_money('events.cost_usd', 'rate_periods.markup_factor') }}
             when rate_periods.billing_method = 'at_cost'
                 then events.cost_usd
         end as billed_usd,
@@ -88,7 +89,7 @@ per_customer as (
 final as (
 
     select
-        {{ dbt.concat(['customer', "'|'", "cast(month as " ~ api.Column.translate_type('string') ~ ")"]) }} as client_billing_key,
+        {{ tl_key(['customer', 'month']) }} as client_billing_key,
         customer,
         month,
         events,
@@ -100,7 +101,7 @@ final as (
         list_cost_usd,
         billed_usd,
         billed_usd - cost_usd as margin_usd,
-        {{ tl_percent(tl_micro('billed_usd') ~ ' - ' ~ tl_micro('cost_usd'), tl_micro('billed_usd')) }} as margin_pct
+        {{ tl_money_percent('billed_usd - cost_usd', 'billed_usd') }} as margin_pct
     from per_customer
 
 )

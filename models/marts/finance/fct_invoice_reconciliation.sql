@@ -57,7 +57,7 @@ measured as (
     select
         *,
         invoiced_usd - cost_usd as variance_usd,
-        {{ tl_percent(tl_micro('invoiced_usd') ~ ' - ' ~ tl_micro('cost_usd'), tl_micro('invoiced_usd')) }} as variance_pct
+        {{ tl_money_percent('invoiced_usd - cost_usd', 'invoiced_usd') }} as variance_pct
     from joined
 
 ),
@@ -65,7 +65,7 @@ measured as (
 final as (
 
     select
-        {{ dbt.concat(['provider', "'|'", "cast(month as " ~ api.Column.translate_type('string') ~ ")"]) }} as reconciliation_key,
+        {{ tl_key(['provider', 'month']) }} as reconciliation_key,
         provider,
         month,
         events,

@@ -64,7 +64,7 @@ cents as (
 final as (
 
     select
-        {{ dbt.concat(["cast(month as " ~ api.Column.translate_type('string') ~ ")", "'|'", 'team_id', "'|'", 'project', "'|'", 'environment', "'|'", 'customer']) }} as breakdown_key,
+        {{ tl_key(['month', 'team_id', 'project', 'environment', 'customer']) }} as breakdown_key,
         month,
         team_id,
         project,

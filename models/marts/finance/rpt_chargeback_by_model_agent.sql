@@ -65,7 +65,7 @@ cents as (
 final as (
 
     select
-        {{ dbt.concat(["cast(month as " ~ api.Column.translate_type('string') ~ ")", "'|'", 'team_id', "'|'", 'provider', "'|'", 'model_id', "'|'", 'agent']) }} as breakdown_key,
+        {{ tl_key(['month', 'team_id', 'provider', 'model_id', 'agent']) }} as breakdown_key,
         month,
         team_id,
         provider,
@@ -76,7 +76,7 @@ final as (
         list_cost_usd,
         events,
         unpriced_events,
-        row_number() over (partition by month, team_id order by cost_usd desc, provider, model_id, agent) as driver_rank
+        row_number() over (partition by month, team_id order by cost_usd desc, provider asc, model_id asc, agent asc) as driver_rank
     from cents
 
 )

@@ -35,7 +35,7 @@ final as (
         unattributed_cost_usd,
         events,
         total_cost_usd,
-        {{ tl_percent(tl_micro('unattributed_cost_usd'), tl_micro('total_cost_usd')) }} as unattributed_pct
+        {{ tl_money_percent('unattributed_cost_usd', 'total_cost_usd') }} as unattributed_pct
     from weekly
 
 )

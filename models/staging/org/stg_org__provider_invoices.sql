@@ -21,7 +21,9 @@ final as (
 
     select
         provider,
-        {{ tl_month(tl_try_cast("case when length(month_text) = 7 then " ~ dbt.concat(["month_text", "'-01'"]) ~ " else month_text end", 'date')) }} as month,
+        {{ tl_month(tl_try_cast(
+            "case when length(month_text) = 7 then " ~ dbt.concat(["month_text", "'-01'"]) ~ " else month_text end", 'date'
+        )) }} as month,
         invoiced_usd
     from typed
 
