@@ -492,11 +492,13 @@ def endpoint_for(agent: Agent, provider: str) -> str:
 
 
 def gateway_call(rng: random.Random, agent: Agent, ts: datetime, *, model: str | None = None,
-                 request_id: str | None = None) -> Call:
-    """A successful gateway call of `agent` at `ts` with random model, tags, usage and tier."""
+                 request_id: str | None = None, provider: str | None = None) -> Call:
+    """A successful gateway call of `agent` at `ts` with random model, tags, usage and tier.
+
+    `provider` is needed only for a model outside MODEL_PROVIDERS (scripts/generate_events.py)."""
     key, user = rng.choice(agent.keys)
     model = model or weighted(rng, agent.models)
-    provider = MODEL_PROVIDERS[model]
+    provider = provider or MODEL_PROVIDERS[model]
     tags = draw_tags(rng, agent, user)
     if "team" in tags:
         style = weighted(rng, (("lower", 6), ("title", 3), ("upper", 1)))
@@ -856,10 +858,10 @@ def labels_text(rng: random.Random, tags: dict[str, str]) -> str:
 
 def job_row(rng: random.Random, agent: Agent, ts: datetime, *, job_id: str | None = None, model: str | None = None,
             tokens: Tokens | None = None, status: str = "succeeded", attempt: int = 1,
-            retry_of: str | None = None, created_at: str | None = None) -> JobRow:
+            retry_of: str | None = None, created_at: str | None = None, provider: str | None = None) -> JobRow:
     key, user = rng.choice(agent.keys)
     model = model or weighted(rng, agent.jobs_models)
-    provider = MODEL_PROVIDERS[model]
+    provider = provider or MODEL_PROVIDERS[model]
     if tokens is None and status == "succeeded":
         tokens = draw_tokens(rng, agent, provider, jobs=True)
     values = {
