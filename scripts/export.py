@@ -174,29 +174,36 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
 
 
 def read_restatements(con: duckdb.DuckDBPyConnection, month: date) -> list[str] | None:
-    """Restatements of months before `month`, as lines; None when month close is not set up (no relation)."""
+    """Month close for months before `month`: each published restatement (version, reason, approver,
+    change in the month's total against the version before) and each closed month whose lines would
+    change but is not restated (audit.restatement_candidates). None when month close is not built."""
+    if not relation_exists(con, "marts", "published_team_monthly_spend"):
+        return None
     lines: list[str] = []
-    found = False
-    if relation_exists(con, "marts", "published_team_monthly_spend"):
-        found = True
+    for row in fetch(con, """
+            with totals as (
+                select month, publication_version, publication_kind, reason, approved_by, sum(cost_cents) as cents
+                from marts.published_team_monthly_spend
+                where month < ?
+                group by all
+            )
+            select restated.*, restated.cents - before.cents as delta_cents
+            from totals as restated
+            inner join totals as before
+                on restated.month = before.month and before.publication_version = restated.publication_version - 1
+            where restated.publication_kind = 'restatement'
+            order by restated.month, restated.publication_version""", [month]):
+        lines.append(f"{row['month']:%Y-%m} restated as version {row['publication_version']} "
+                     f"({row['reason']}; approved by {row['approved_by']}): month total "
+                     f"{money(cents_to_dollars(row['cents']))}, {money_signed(cents_to_dollars(row['delta_cents']))}")
+    if relation_exists(con, "audit", "restatement_candidates"):
         for row in fetch(con, """
-                select published.month, published.team_id, published.cost_cents as published_cents,
-                       current_spend.cost_cents as current_cents
-                from marts.published_team_monthly_spend as published
-                left join marts.fct_team_monthly_spend as current_spend
-                    on published.month = current_spend.month and published.team_id = current_spend.team_id
-                where published.month < ? and published.cost_cents is distinct from current_spend.cost_cents
-                order by 1, 2""", [month]):
-            now = "no longer present" if row["current_cents"] is None else money(cents_to_dollars(row["current_cents"]))
-            lines.append(f"{row['month']:%Y-%m} {row['team_id']}: published "
-                         f"{money(cents_to_dollars(row['published_cents']))}, now {now}")
-    if relation_exists(con, "seeds", "restatements"):
-        found = True
-        for row in fetch(con, "select * from seeds.restatements"):
-            when = row.get("month")
-            if when is None or str(when) < month.isoformat():
-                lines.append(", ".join(f"{key} {value}" for key, value in row.items() if value is not None))
-    return lines if found else None
+                select month, count(*) as teams, sum(delta_cents) as delta_cents, max(late_events) as late_events
+                from audit.restatement_candidates where month < ? group by month order by month""", [month]):
+            lines.append(f"{row['month']:%Y-%m} is closed but would change by "
+                         f"{money_signed(cents_to_dollars(row['delta_cents']))} across {row['teams']} team(s) "
+                         f"({row['late_events']} late events) — not restated: the published figures stand")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------------

@@ -25,3 +25,11 @@
 {% macro tl_month(ts_expr) -%}
     cast({{ dbt.date_trunc('month', ts_expr) }} as date)
 {%- endmacro %}
+
+{#- A month written YYYY-MM (or any date in it) as the first day of the month; NULL when unparseable. -#}
+{% macro tl_parse_month(text_expr) -%}
+    {%- set trimmed = "trim(" ~ text_expr ~ ")" -%}
+    {{ tl_month(tl_try_cast(
+        "case when length(" ~ trimmed ~ ") = 7 then " ~ dbt.concat([trimmed, "'-01'"]) ~ " else " ~ trimmed ~ " end", 'date'
+    )) }}
+{%- endmacro %}

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_month', on_schema_change='fail') }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:
   1. price context = the model (after resolution), the request's UTC date (and time of day for
@@ -24,7 +25,9 @@ with
 
 attempts as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
     select * from {{ ref('int_usage_attempts_unioned') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_unioned'), 'event_month', 'load_id', 'load_id') }}
 
 ),
 
@@ -353,6 +356,7 @@ final as (
         input_tokens,
         source_input_tokens,
         load_id,
+        event_month,
         case when price_status = 'no_usage' then null else price_status end as unpriced_reason,
         case
             when price_status = 'no_usage' then cast(0 as {{ tl_money_type() }})

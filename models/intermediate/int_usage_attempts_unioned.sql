@@ -136,7 +136,7 @@ linked as (
 
 ),
 
-final as (
+sequenced as (
 
     select
         {{ dbt.concat(['source', "':'", 'attempt_id']) }} as attempt_key,
@@ -153,6 +153,17 @@ final as (
         ) as attempt_seq,
         uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens as input_tokens
     from linked
+
+),
+
+final as (
+
+    -- The event's month is its first attempt's (what fct_usage_events reports); incremental models
+    -- reprocess whole event months, so every attempt carries it.
+    select
+        *,
+        max(case when attempt_seq = 1 then {{ tl_month('occurred_at') }} end) over (partition by event_key) as event_month
+    from sequenced
 
 )
 

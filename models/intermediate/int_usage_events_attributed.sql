@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
 {#-
   The attribution spine: which team pays for each event, first match wins, as of the event's UTC date.
   1. tag          the event's team tag names a team in teams.csv (merged teams included)     HIGH
@@ -14,7 +15,9 @@ with
 
 events as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
     select * from {{ ref('fct_usage_events') }}
+    where {{ tl_reprocess_months_filter(ref('fct_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 
 ),
 
@@ -59,6 +62,7 @@ normalized as (
         cast(occurred_at as date) as event_date,
         list_cost_usd,
         cost_usd,
+        last_load_id,
         environment,
         {{ tl_normalize_id('tag_team') }} as tag_team_id,
         {{ tl_normalize_id('agent') }} as agent_id,
@@ -120,6 +124,7 @@ final as (
         event_date,
         list_cost_usd,
         cost_usd,
+        last_load_id,
         environment,
         tag_team_id,
         agent_id,

@@ -9,6 +9,7 @@
   Opt-in subsidy: events in var('subsidized_environments') go to var('central_team_id') with basis
   `subsidy`, keeping the team that would have paid as beneficiary_team_id.
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
 {%- set subsidized = var('subsidized_environments', []) -%}
 {%- set central_team = var('central_team_id', none) -%}
 {%- if subsidized is string -%}{%- set subsidized = [subsidized] -%}{%- endif -%}
@@ -23,7 +24,9 @@ with
 
 attributed as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
     select * from {{ ref('int_usage_events_attributed') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_events_attributed'), 'month', 'last_load_id', 'last_load_id') }}
 
 ),
 
@@ -71,6 +74,7 @@ weighted as (
         attributed.environment,
         attributed.cost_usd,
         attributed.list_cost_usd,
+        attributed.last_load_id,
         sum(participants.weight) over (partition by participants.event_key) as total_weight,
         row_number() over (
             partition by participants.event_key
@@ -173,7 +177,8 @@ final as (
         total_weight,
         cost_usd as event_cost_usd,
         allocated_list_cost_usd,
-        list_cost_usd as event_list_cost_usd
+        list_cost_usd as event_list_cost_usd,
+        last_load_id
     from paying
 
 )

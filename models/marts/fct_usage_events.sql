@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
 {#-
   One row per logical usage event: a request and its retries (attempts linked by retry_of) are one
   event keyed by the first attempt's id. Tokens and cost are summed over the attempts that reported
@@ -13,7 +14,9 @@ with
 
 attempts as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
     select * from {{ ref('int_usage_attempts_priced') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id') }}
 
 ),
 
@@ -37,6 +40,7 @@ rolled_up as (
         sum(source_input_tokens) as source_input_tokens,
         sum(case when has_usage and list_cost_usd is null then 1 else 0 end) as unpriced_attempts,
         sum(list_cost_usd) as priced_cost_usd,
+        max(load_id) as last_load_id,
         min(case when has_usage and list_cost_usd is null then unpriced_reason end) as unpriced_reason
     from attempts
     group by 1
@@ -178,7 +182,8 @@ final as (
         first_attempts.load_id as first_load_id,
         {{ tl_scale_money('rolled_up.list_cost_usd', 'rolled_up.cost_factor') }} as cost_usd,
         rolled_up.discount_pct,
-        rolled_up.price_override_from
+        rolled_up.price_override_from,
+        rolled_up.last_load_id
     from first_attempts
     inner join costed as rolled_up
         on first_attempts.event_key = rolled_up.event_key

@@ -325,7 +325,7 @@ def test_memo_headline_and_team_table(sample_warehouse: Warehouse, sample_export
         else:
             assert D(mom.rstrip("%")) == D(pct1(exact - before[0], before[0]))
     assert sum(amount(cost) for _, _, _, cost, _, _ in table) == D(total) / 100
-    assert f"| **Total** | | **${D(total) / 100:,}** |" in memo
+    assert f"| **Total** | | **${D(total) / 100:,.2f}** |" in memo
 
 
 def test_memo_confidence_mix_and_unattributed(sample_warehouse: Warehouse, sample_exports: Path) -> None:

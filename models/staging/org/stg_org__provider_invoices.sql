@@ -11,7 +11,7 @@ typed as (
 
     select
         {{ tl_normalize_id(tl_seed_column(ref('provider_invoices'), 'provider', 'varchar')) }} as provider,
-        trim({{ tl_seed_column(ref('provider_invoices'), 'month', 'varchar') }}) as month_text,
+        {{ tl_parse_month(tl_seed_column(ref('provider_invoices'), 'month', 'varchar')) }} as month,
         {{ tl_seed_column(ref('provider_invoices'), 'invoiced_usd', 'decimal(18, 6)') }} as invoiced_usd
     from source
 
@@ -21,9 +21,7 @@ final as (
 
     select
         provider,
-        {{ tl_month(tl_try_cast(
-            "case when length(month_text) = 7 then " ~ dbt.concat(["month_text", "'-01'"]) ~ " else month_text end", 'date'
-        )) }} as month,
+        month,
         invoiced_usd
     from typed
 

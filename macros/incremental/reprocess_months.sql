@@ -1,0 +1,33 @@
+{#-
+  Incremental facts are rebuilt a month at a time (delete+insert on `month`). On an incremental run a
+  model reprocesses the months of `upstream` that
+  1. hold rows landed by a load it has not seen (upstream `load_column` above its own
+     max(`this_load_column`)): new days, and late or duplicate data for any month, closed or not;
+  2. fall within the lookback: from the month of (its latest occurred_at - var('lookback_days'),
+     default 3) on;
+  3. are open (not in seeds/closed_months.csv) when var('reprocess_open_months') is true (default):
+     a price refresh or a seed edit re-prices and re-attributes the open months on the next run.
+  Closed months are not recomputed for seed or price edits: run `dbt build --full-refresh` to do so
+  deliberately; their published lines never move (marts.published_team_monthly_spend) and the
+  differences show in audit.restatement_candidates. Returns a predicate on the upstream rows.
+-#}
+{% macro tl_reprocess_months_filter(upstream, month_column='month', load_column='load_id', this_load_column='last_load_id') -%}
+    {%- if is_incremental() -%}
+        {{ month_column }} in (
+            select {{ month_column }} from {{ upstream }}
+            where {{ load_column }} > (select coalesce(max({{ this_load_column }}), 0) from {{ this }})
+            union
+            select {{ month_column }} from {{ upstream }}
+            where {{ month_column }} >= (
+                select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days', 3), 'max(occurred_at)')) }} from {{ this }}
+            )
+            {%- if var('reprocess_open_months', true) %}
+                union
+                select {{ month_column }} from {{ upstream }}
+                where {{ month_column }} not in (select month from {{ ref('stg_org__closed_months') }} where month is not null)
+            {%- endif %}
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

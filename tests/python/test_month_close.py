@@ -1,0 +1,117 @@
+"""Month close and restatements end to end, on a copy of the project (its seeds are edited).
+
+The sample is built with 2026-09 closed (seeds/closed_months.csv); then a late September job lands
+(1.2M input / 300k output on gpt-5.4 tagged search: 1.2 x $2.50 + 0.3 x $15 = $7.50, the worked
+example's figure; gpt-5.4 has no negotiated discount in the seeds), the build runs again (and with
+--full-refresh), and finally a restatement is approved. Published lines never change; the candidate
+shows the exact delta; the restatement publishes version 2 with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
+from test_worked_example import job, write_jobs
+
+LATE_JOB_COST = Decimal("7.50")  # the worked example's Team Search figure (gpt-5.4, 1.2M in / 300k out, no discount)
+
+PUBLISHED = ("select month, publication_version, team_id, cost_usd, cost_cents, list_cost_usd, events, publication_kind, "
+             "reason, approved_by, max_load_id, published_at from marts.published_team_monthly_spend order by 1, 2, 3")
+
+
+def warn_status(wh: Warehouse, test_name: str) -> str | None:
+    results = json.loads((wh.root / "target" / "run_results.json").read_text())
+    return {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}.get(test_name)
+
+
+@pytest.fixture(scope="module")
+def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("month_close")
+    project = copy_project(tmp / "project")
+    wh = new_warehouse(tmp / "wh", project_dir=project)
+    wh.ingest(PROJECT_ROOT / "data" / "sample")
+    wh.dbt("build")
+    stages: dict[str, object] = {"wh": wh, "project": project, "first": wh.query(PUBLISHED),
+                                 "september": wh.query("select team_id, cost_usd, cost_cents from marts.fct_team_monthly_spend "
+                                                       "where month = '2026-09-01' order by 1")}
+    # A late September job: six requests of 200k / 50k on gpt-5.4 tagged search (below the 272k tier).
+    late = [job(f"late-sep-{i}", "search", 200_000, 50_000, created_at="2026-09-28T09:00:00Z") for i in range(6)]
+    wh.ingest(write_jobs(tmp / "late-september.csv", late))
+    wh.dbt("build")
+    stages["after_late"] = wh.query(PUBLISHED)
+    stages["candidates"] = wh.query("select team_id, published_version, published_cost_usd, current_cost_usd, delta_usd, "
+                                    "delta_cents, late_events from audit.restatement_candidates order by 1")
+    stages["warn"] = warn_status(wh, "warn_restatement_candidates")
+    wh.dbt("build", "--full-refresh")
+    stages["after_full_refresh"] = wh.query(PUBLISHED)
+    (project / "seeds" / "restatements.csv").write_text(
+        "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n",
+        encoding="utf-8")
+    wh.dbt("build")
+    stages["after_restatement"] = wh.query(PUBLISHED)
+    stages["candidates_after"] = wh.scalar("select count(*) from audit.restatement_candidates")
+    return stages
+
+
+def test_closing_publishes_the_month_lines(closing: dict[str, object]) -> None:
+    first = closing["first"]
+    september = closing["september"]
+    assert [(r[2], r[3], r[4]) for r in first] == september  # version 1 = the lines at close, every team
+    assert {(r[0].isoformat(), r[1], r[7]) for r in first} == {("2026-09-01", 1, "close")}
+    exact = sum(cost for _, cost, _ in september)
+    assert sum(r[4] for r in first) == int((exact * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_late_data_and_full_refresh_never_change_published_lines(closing: dict[str, object]) -> None:
+    assert closing["after_late"] == closing["first"]
+    assert closing["after_full_refresh"] == closing["first"]
+
+
+def test_the_candidate_shows_the_exact_delta(closing: dict[str, object]) -> None:
+    search = dict((r[0], r) for r in closing["september"])["search"]
+    assert closing["candidates"] == [("search", 1, search[1], search[1] + LATE_JOB_COST, LATE_JOB_COST, 750, 6)]
+    assert closing["warn"] == "warn"
+
+
+def test_a_restatement_publishes_version_two(closing: dict[str, object]) -> None:
+    after = closing["after_restatement"]
+    version1 = [r for r in after if r[1] == 1]
+    version2 = {r[2]: r for r in after if r[1] == 2}
+    assert version1 == closing["first"]
+    search = dict((r[0], r) for r in closing["september"])["search"]
+    assert version2["search"][3] == search[1] + LATE_JOB_COST
+    assert all(r[7] == "restatement" and r[8].startswith("Late September") and r[9] == "cfo@corp.example"
+               for r in version2.values())
+    others = {r[2]: r[3] for r in version1 if r[2] != "search"}
+    assert {team: r[3] for team, r in version2.items() if team != "search"} == others
+    assert closing["candidates_after"] == 0
+
+
+def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: Path) -> None:
+    wh = closing["wh"]
+    assert isinstance(wh, Warehouse)
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--db", str(wh.db),
+                             "--month", "2026-10", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    memo = (tmp_path / "allocation-memo-2026-10.md").read_text(encoding="utf-8")
+    assert "2026-09 restated as version 2 (Late September jobs export (6 search jobs); approved by cfo@corp.example)" in memo
+    assert "+$7.50" in memo
+
+
+def test_a_restatement_of_an_open_month_fails_the_build(closing: dict[str, object], tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    (project / "seeds" / "restatements.csv").write_text("month,reason,approved_by\n2026-10,oops,someone\n", encoding="utf-8")
+    wh = closing["wh"]
+    assert isinstance(wh, Warehouse)
+    clone = new_warehouse(tmp_path / "wh", project_dir=project)
+    shutil.copy2(wh.db, clone.db)
+    result = clone.dbt("build", "-s", "restatements", "stg_org__restatements", check=False)
+    assert result.returncode != 0 and "relationships_stg_org__restatements" in result.stdout
