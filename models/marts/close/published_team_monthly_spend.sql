@@ -94,7 +94,7 @@ final as (
         closed_months.closed_by,
         pending.reason,
         pending.approved_by,
-        (select max(load_id) from load_manifest) as max_load_id,
+        (select max(load_manifest.load_id) from load_manifest) as max_load_id,
         cast({{ dbt.current_timestamp() }} as timestamp) as published_at
     from pending
     inner join closed_months

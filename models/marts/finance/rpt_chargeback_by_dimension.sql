@@ -4,6 +4,11 @@
   cost_usd sums exactly to the team's fct_team_monthly_spend.cost_usd and cost_cents (largest
   remainder within the team line) to its cost_cents.
 -#}
+{%- set dimensions = {
+    'project': "coalesce(" ~ tl_normalize_id('events.project') ~ ", '(none)')",
+    'environment': "coalesce(" ~ tl_normalize_id('events.environment') ~ ", '(none)')",
+    'customer': "coalesce(" ~ tl_normalize_id('events.customer') ~ ", '(none)')",
+} -%}
 with
 
 allocations as (
@@ -24,42 +29,7 @@ monthly as (
 
 ),
 
-grouped as (
-
-    select
-        allocations.month,
-        allocations.team_id,
-        coalesce({{ tl_normalize_id('events.project') }}, '(none)') as project,
-        coalesce({{ tl_normalize_id('events.environment') }}, '(none)') as environment,
-        coalesce({{ tl_normalize_id('events.customer') }}, '(none)') as customer,
-        coalesce(sum(allocations.allocated_cost_usd), 0) as cost_usd,
-        coalesce(sum(allocations.allocated_list_cost_usd), 0) as list_cost_usd,
-        count(distinct allocations.event_key) as events,
-        count(distinct case when allocations.allocated_cost_usd is null then allocations.event_key end) as unpriced_events
-    from allocations
-    inner join events
-        on allocations.event_key = events.event_key
-    group by 1, 2, 3, 4, 5
-
-),
-
-with_team_cents as (
-
-    select
-        grouped.*,
-        monthly.cost_cents as team_cost_cents
-    from grouped
-    inner join monthly
-        on grouped.month = monthly.month
-            and grouped.team_id = monthly.team_id
-
-),
-
-cents as (
-
-    {{ tl_distribute_cents('with_team_cents', 'cost_usd', 'team_cost_cents', 'month, team_id', 'project, environment, customer') }}
-
-),
+{{ tl_chargeback_breakdown(dimensions) }},
 
 final as (
 
@@ -75,7 +45,7 @@ final as (
         list_cost_usd,
         events,
         unpriced_events
-    from cents
+    from breakdown
 
 )
 

@@ -3,4 +3,12 @@
   A closed month whose lines would change (audit.restatement_candidates): published figures stay as
   they are until a restatement is approved in seeds/restatements.csv. A warning, not a failure.
 -#}
-select * from {{ ref('audit_restatement_candidates') }}
+select
+    month,
+    team_id,
+    published_version,
+    published_cost_usd,
+    current_cost_usd,
+    delta_usd,
+    late_events
+from {{ ref('audit_restatement_candidates') }}
