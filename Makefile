@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 DBT := $(BIN)/python scripts/run_dbt.py
 
-.PHONY: setup run test lint build ingest summary sample prices clean help
+.PHONY: setup run test lint build ingest summary sample prices clean help bench
 
 help:
 	@echo "make setup   create .venv from requirements.lock (idempotent)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint    sqlfluff lint only"
 	@echo "make sample  regenerate data/sample (deterministic)"
 	@echo "make prices  re-export the pinned genai-prices catalog into seeds/prices"
+	@echo "make bench   benchmark at 1M and 10M events against the floor and pandas -> bench/RESULTS.md (long)"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tokenledger needs Python >= 3.11")'
@@ -48,6 +49,11 @@ sample: setup
 
 prices: setup
 	$(BIN)/python scripts/refresh_prices.py
+
+# Issue 5's benchmark (a benchmark, not a test): data and warehouses under bench/work/ (deleted at the end),
+# figures in bench/RESULTS.md. Extra options via BENCH_ARGS, e.g. BENCH_ARGS="--budget-minutes 50".
+bench: setup
+	$(BIN)/python scripts/bench.py --size 1M --size 10M $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs warehouse
