@@ -23,16 +23,24 @@ typed as (
 
 ),
 
-final as (
+numbered as (
 
     select
         month,
         reason,
         approved_by,
         restated_on,
-        row_number() over (partition by month order by restated_on asc nulls last, reason asc) as restatement_seq,
-        row_number() over (partition by month order by restated_on asc nulls last, reason asc) + 1 as publication_version
+        row_number() over (partition by month order by restated_on asc nulls last, reason asc) as restatement_seq
     from typed
+
+),
+
+final as (
+
+    select
+        *,
+        restatement_seq + 1 as publication_version
+    from numbered
 
 )
 
