@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro duckdb__tl_json_parse(text_expr) -%}
-    case when json_valid({{ text_expr }}) then cast({{ text_expr }} as json) end
+    try_cast({{ text_expr }} as json)
 {%- endmacro %}
 
 {% macro default__tl_json_parse(text_expr) -%}
@@ -57,20 +57,71 @@
 {%- endmacro %}
 
 {#-
-  Value of a key of a JSON object, matching the key case-insensitively (HTTP header semantics);
-  the first matching key wins. `obj_expr` must be a JSON object (guard with tl_json_type).
+  A JSON object's members as a list of (key, value) entries, values as text; read once, then look keys
+  up with tl_json_text_ci. `obj_expr` must be a JSON object (guard with tl_json_type).
 -#}
-{% macro tl_json_text_ci(obj_expr, key) -%}
-    {{ return(adapter.dispatch('tl_json_text_ci', 'tokenledger')(obj_expr, key)) }}
+{% macro tl_json_entries(obj_expr) -%}
+    {{ return(adapter.dispatch('tl_json_entries', 'tokenledger')(obj_expr)) }}
 {%- endmacro %}
 
-{% macro duckdb__tl_json_text_ci(obj_expr, key) -%}
-    list_filter(
-        map_entries(json_transform({{ obj_expr }}, '"MAP(VARCHAR, VARCHAR)"')),
-        lambda e: lower(e.key) = '{{ key | lower }}'
-    )[1].value
+{% macro duckdb__tl_json_entries(obj_expr) -%}
+    map_entries(json_transform({{ obj_expr }}, '"MAP(VARCHAR, VARCHAR)"'))
 {%- endmacro %}
 
-{% macro default__tl_json_text_ci(obj_expr, key) -%}
+{% macro default__tl_json_entries(obj_expr) -%}
+    {{ exceptions.raise_compiler_error("tl_json_entries is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#-
+  Value of a key among entries from tl_json_entries, matching the key case-insensitively (HTTP header
+  semantics); the first matching key wins; NULL when no key matches or the entries are NULL.
+-#}
+{% macro tl_json_text_ci(entries_expr, key) -%}
+    {{ return(adapter.dispatch('tl_json_text_ci', 'tokenledger')(entries_expr, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_json_text_ci(entries_expr, key) -%}
+    list_filter({{ entries_expr }}, lambda e: lower(e.key) = '{{ key | lower }}')[1].value
+{%- endmacro %}
+
+{% macro default__tl_json_text_ci(entries_expr, key) -%}
     {{ exceptions.raise_compiler_error("tl_json_text_ci is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#-
+  Several scalars of one JSON value as a list of text, in the order of `paths` (each as tl_json_text
+  would read it). One parse for all the paths: read the elements with tl_list_element (1-based).
+-#}
+{% macro tl_json_texts(json_expr, paths) -%}
+    {{ return(adapter.dispatch('tl_json_texts', 'tokenledger')(json_expr, paths)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_json_texts(json_expr, paths) -%}
+    json_extract_string({{ json_expr }}, [{% for path in paths %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor %}])
+{%- endmacro %}
+
+{% macro default__tl_json_texts(json_expr, paths) -%}
+    {{ exceptions.raise_compiler_error("tl_json_texts is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- Several sub-documents of one JSON value as a list of JSON values (each as tl_json_get would read it), one parse. -#}
+{% macro tl_json_gets(json_expr, paths) -%}
+    {{ return(adapter.dispatch('tl_json_gets', 'tokenledger')(json_expr, paths)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_json_gets(json_expr, paths) -%}
+    json_extract({{ json_expr }}, [{% for path in paths %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor %}])
+{%- endmacro %}
+
+{% macro default__tl_json_gets(json_expr, paths) -%}
+    {{ exceptions.raise_compiler_error("tl_json_gets is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- The element of a list (array) at a 1-based position; NULL past the end. -#}
+{% macro tl_list_element(list_expr, position) -%}
+    {{ return(adapter.dispatch('tl_list_element', 'tokenledger')(list_expr, position)) }}
+{%- endmacro %}
+
+{% macro default__tl_list_element(list_expr, position) -%}
+    {{ list_expr }}[{{ position }}]
 {%- endmacro %}

@@ -7,6 +7,42 @@
     'tok_reasoning', 'tok_input_audio', 'tok_output_audio', 'tok_web_searches'
 ] -%}
 
+{%- set text_paths = {
+    'request_id_text': '$.request_id',
+    'timestamp_text': '$.timestamp',
+    'provider_text': '$.provider',
+    'endpoint': '$.endpoint',
+    'status_code_text': '$.status_code',
+    'api_key_id_text': '$.api_key_id',
+    'user_text': '$.user',
+    'agent_text': '$.agent',
+    'attempt_text': '$.attempt',
+    'retry_of_text': '$.retry_of',
+    'batch_text': '$.batch',
+    'response_id': '$.response.id',
+    'response_model_text': '$.response.model',
+    'response_service_tier': '$.response.service_tier',
+    'u_prompt_tokens': '$.response.usage.prompt_tokens',
+    'u_completion_tokens': '$.response.usage.completion_tokens',
+    'u_prompt_cached_tokens': '$.response.usage.prompt_tokens_details.cached_tokens',
+    'u_prompt_cache_write_tokens': '$.response.usage.prompt_tokens_details.cache_write_tokens',
+    'u_prompt_audio_tokens': '$.response.usage.prompt_tokens_details.audio_tokens',
+    'u_completion_reasoning_tokens': '$.response.usage.completion_tokens_details.reasoning_tokens',
+    'u_completion_audio_tokens': '$.response.usage.completion_tokens_details.audio_tokens',
+    'u_input_tokens': '$.response.usage.input_tokens',
+    'u_output_tokens': '$.response.usage.output_tokens',
+    'u_input_cached_tokens': '$.response.usage.input_tokens_details.cached_tokens',
+    'u_input_cache_write_tokens': '$.response.usage.input_tokens_details.cache_write_tokens',
+    'u_output_reasoning_tokens': '$.response.usage.output_tokens_details.reasoning_tokens',
+    'u_output_thinking_tokens': '$.response.usage.output_tokens_details.thinking_tokens',
+    'u_cache_read_input_tokens': '$.response.usage.cache_read_input_tokens',
+    'u_cache_creation_input_tokens': '$.response.usage.cache_creation_input_tokens',
+    'u_ephemeral_5m_tokens': '$.response.usage.cache_creation.ephemeral_5m_input_tokens',
+    'u_ephemeral_1h_tokens': '$.response.usage.cache_creation.ephemeral_1h_input_tokens',
+    'u_web_search_requests': '$.response.usage.server_tool_use.web_search_requests',
+    'u_service_tier': '$.response.usage.service_tier',
+} -%}
+
 with
 
 source as (
@@ -40,6 +76,8 @@ objects as (
 
 fields as (
 
+    -- One parse per line: every scalar is read by a single multi-path extraction (a call per path
+    -- would re-parse the document each time; this CTE was most of the model's time at 1M rows).
     select
         load_id,
         file_path,
@@ -49,27 +87,8 @@ fields as (
         loaded_at,
         record,
         record_type,
-        {{ tl_json_text('obj', '$.request_id') }} as request_id_text,
-        {{ tl_json_text('obj', '$.timestamp') }} as timestamp_text,
-        {{ tl_json_text('obj', '$.provider') }} as provider_text,
-        {{ tl_json_text('obj', '$.endpoint') }} as endpoint,
-        {{ tl_json_text('obj', '$.status_code') }} as status_code_text,
-        {{ tl_json_text('obj', '$.api_key_id') }} as api_key_id_text,
-        {{ tl_json_text('obj', '$.user') }} as user_text,
-        {{ tl_json_text('obj', '$.agent') }} as agent_text,
-        {{ tl_json_text('obj', '$.attempt') }} as attempt_text,
-        {{ tl_json_text('obj', '$.retry_of') }} as retry_of_text,
-        {{ tl_json_text('obj', '$.batch') }} as batch_text,
-        {{ tl_json_text('obj', '$.response.id') }} as response_id,
-        {{ tl_json_text('obj', '$.response.model') }} as response_model_text,
-        {{ tl_json_text('obj', '$.response.service_tier') }} as response_service_tier,
-        coalesce({{ tl_json_type('obj', '$.error') }}, 'NULL') <> 'NULL' as has_error_object,
-        case
-            when {{ tl_json_type('obj', '$.headers') }} = 'OBJECT' then {{ tl_json_get('obj', '$.headers') }}
-        end as headers,
-        case
-            when {{ tl_json_type('obj', '$.response.usage') }} = 'OBJECT' then {{ tl_json_get('obj', '$.response.usage') }}
-        end as usage_obj
+        {{ tl_json_texts('obj', text_paths.values() | list) }} as texts,
+        {{ tl_json_gets('obj', ['$.error', '$.headers', '$.response.usage']) }} as subdocs
     from objects
 
 ),
@@ -77,31 +96,42 @@ fields as (
 usage_fields as (
 
     select
-        *,
-        {{ tl_json_text('usage_obj', '$.prompt_tokens') }} as u_prompt_tokens,
-        {{ tl_json_text('usage_obj', '$.completion_tokens') }} as u_completion_tokens,
-        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.cached_tokens') }} as u_prompt_cached_tokens,
-        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.cache_write_tokens') }} as u_prompt_cache_write_tokens,
-        {{ tl_json_text('usage_obj', '$.prompt_tokens_details.audio_tokens') }} as u_prompt_audio_tokens,
-        {{ tl_json_text('usage_obj', '$.completion_tokens_details.reasoning_tokens') }} as u_completion_reasoning_tokens,
-        {{ tl_json_text('usage_obj', '$.completion_tokens_details.audio_tokens') }} as u_completion_audio_tokens,
-        {{ tl_json_text('usage_obj', '$.input_tokens') }} as u_input_tokens,
-        {{ tl_json_text('usage_obj', '$.output_tokens') }} as u_output_tokens,
-        {{ tl_json_text('usage_obj', '$.input_tokens_details.cached_tokens') }} as u_input_cached_tokens,
-        {{ tl_json_text('usage_obj', '$.input_tokens_details.cache_write_tokens') }} as u_input_cache_write_tokens,
-        {{ tl_json_text('usage_obj', '$.output_tokens_details.reasoning_tokens') }} as u_output_reasoning_tokens,
-        {{ tl_json_text('usage_obj', '$.output_tokens_details.thinking_tokens') }} as u_output_thinking_tokens,
-        {{ tl_json_text('usage_obj', '$.cache_read_input_tokens') }} as u_cache_read_input_tokens,
-        {{ tl_json_text('usage_obj', '$.cache_creation_input_tokens') }} as u_cache_creation_input_tokens,
-        {{ tl_json_text('usage_obj', '$.cache_creation.ephemeral_5m_input_tokens') }} as u_ephemeral_5m_tokens,
-        {{ tl_json_text('usage_obj', '$.cache_creation.ephemeral_1h_input_tokens') }} as u_ephemeral_1h_tokens,
-        {{ tl_json_text('usage_obj', '$.server_tool_use.web_search_requests') }} as u_web_search_requests,
-        {{ tl_json_text('usage_obj', '$.service_tier') }} as u_service_tier,
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-team') }} end as header_team,  -- noqa: RF03
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-project') }} end as header_project,  -- noqa: RF03
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-environment') }} end as header_environment,  -- noqa: RF03
-        case when headers is not null then {{ tl_json_text_ci('headers', 'x-customer') }} end as header_customer  -- noqa: RF03
+        load_id,
+        file_path,
+        file_sha256,
+        line_number,
+        raw_line,
+        loaded_at,
+        record,
+        record_type,
+        {%- for name in text_paths %}
+            {{ tl_list_element('texts', loop.index) }} as {{ name }},
+        {%- endfor %}
+        coalesce({{ tl_json_type(tl_list_element('subdocs', 1)) }}, 'NULL') <> 'NULL' as has_error_object,
+        case
+            when {{ tl_json_type(tl_list_element('subdocs', 2)) }} = 'OBJECT' then {{ tl_list_element('subdocs', 2) }}
+        end as headers,
+        -- usage counts are read from the whole record above; they only count when usage is an object
+        {{ tl_json_type(tl_list_element('subdocs', 3)) }} = 'OBJECT' as has_usage_object
     from fields
+
+),
+
+header_fields as (
+
+    select
+        *,
+        {{ tl_json_text_ci('header_entries', 'x-team') }} as header_team,
+        {{ tl_json_text_ci('header_entries', 'x-project') }} as header_project,
+        {{ tl_json_text_ci('header_entries', 'x-environment') }} as header_environment,
+        {{ tl_json_text_ci('header_entries', 'x-customer') }} as header_customer
+    from (
+        -- the headers object read once into (key, value) entries, then looked up per header
+        select
+            *,
+            case when headers is not null then {{ tl_json_entries('headers') }} end as header_entries
+        from usage_fields
+    ) as with_entries
 
 ),
 
@@ -112,7 +142,7 @@ shaped as (
         lower({{ tl_nullif_blank('provider_text') }}) as provider_hint,
         {{ tl_try_cast('status_code_text', 'integer') }} as status_code,
         case
-            when usage_obj is null then null
+            when not coalesce(has_usage_object, false) then null
             when u_prompt_tokens is not null or u_completion_tokens is not null then 'openai_chat'
             when lower(trim(provider_text)) = 'anthropic'
                 or u_cache_creation_input_tokens is not null
@@ -120,7 +150,7 @@ shaped as (
                 or endpoint like '%/messages' then 'anthropic_messages'
             when u_input_tokens is not null or u_output_tokens is not null then 'openai_responses'
         end as usage_shape
-    from usage_fields
+    from header_fields
 
 ),
 
@@ -198,6 +228,31 @@ counted as (
 
 ),
 
+judged as (
+
+    select
+        *,
+        case
+            when record is null then 'invalid_json'
+            when record_type <> 'OBJECT' then 'json_not_object'
+            when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
+            when occurred_at is null then 'invalid_timestamp'
+            when not has_usage and not is_failed then 'missing_usage'
+            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
+            when has_usage and has_negative_tokens then 'negative_tokens'
+            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            when has_usage and (
+                    (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
+                    or n_cache_write_total < n_cache_write_1h
+                    or n_output < n_reasoning
+                    or n_output < n_output_audio
+                ) then 'inconsistent_tokens'
+            when has_usage and (response_model_text is null or trim(response_model_text) = '') then 'missing_model'
+        end as reject_reason
+    from counted
+
+),
+
 final as (
 
     select
@@ -206,8 +261,8 @@ final as (
         file_sha256,
         line_number,
         loaded_at,
-        raw_line,
-        {{ dbt.hash('trim(raw_line)') }} as record_hash,
+        -- trim only when needed: trimming every ~700-byte line cost more than the hash itself
+        {{ dbt.hash("case when raw_line like ' %' or raw_line like '% ' then trim(raw_line) else raw_line end") }} as record_hash,
         {{ tl_nullif_blank('request_id_text') }} as request_id,
         {{ tl_nullif_blank('retry_of_text') }} as retry_of,
         {{ tl_try_cast('attempt_text', 'integer') }} as attempt_number,
@@ -247,24 +302,11 @@ final as (
             when usage_shape = 'anthropic_messages' then n_input + n_cache_read + n_cache_write_total
             else n_input
         end as source_input_tokens,
-        case
-            when record is null then 'invalid_json'
-            when record_type <> 'OBJECT' then 'json_not_object'
-            when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
-            when has_usage and (
-                    (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
-                    or n_cache_write_total < n_cache_write_1h
-                    or n_output < n_reasoning
-                    or n_output < n_output_audio
-                ) then 'inconsistent_tokens'
-            when has_usage and (response_model_text is null or trim(response_model_text) = '') then 'missing_model'
-        end as reject_reason
-    from counted
+        reject_reason,
+        -- The line itself is kept for rejected rows only (audit.rejected_rows shows it); a valid row's
+        -- line stays in raw.gateway_requests, so copying it here would only double the warehouse.
+        case when reject_reason is not null then raw_line end as raw_line
+    from judged
 
 )
 
