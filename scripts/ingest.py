@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Land gateway JSONL and Jobs export CSV files in the warehouse's `raw` schema.
+"""Land usage and cost exports in the warehouse's `raw` schema.
 
     python scripts/ingest.py [--db PATH] PATH [PATH ...]
+
+Formats, recognised from the content (never the file name):
+- gateway JSONL -> raw.gateway_requests (one row per line); Jobs export CSV -> raw.jobs_export;
+- into raw.source_documents (one row per document, the JSON text verbatim): OpenTelemetry OTLP/JSON
+  traces (otlp_json, a whole file; otlp_jsonl, the Collector's file exporter), LiteLLM spend logs
+  (litellm_json, litellm_jsonl, and litellm_csv: each CSV record as a JSON object of its fields),
+  and OpenAI / Anthropic Admin API usage and cost report pages (openai_usage, openai_costs,
+  anthropic_usage, anthropic_costs; a whole file, or JSON Lines with one page per line).
 
 Every record lands as text with its lineage; nothing is parsed or judged here (staging does that).
 Each file is one transaction (its raw rows + its manifest row), a file whose bytes were already
 loaded is skipped, and the format is recognised from the content, never from the file name.
-Rows are read set-based by DuckDB's CSV reader; Python only hashes the file and sniffs its first
-record. The contract as built is docs/ingest.md.
+Rows are read set-based by DuckDB's CSV reader (or read_text for a whole-file JSON document);
+Python only hashes the file and sniffs its first record, and DuckDB classifies JSON. The contract
+as built is docs/ingest.md.
 
 Exit status: 0 every file loaded or skipped, 1 at least one file refused, 2 usage error (or the
 warehouse cannot be opened; nothing was attempted).
@@ -42,6 +51,24 @@ from common import connect, default_db_path, warehouse_lock  # noqa: E402
 
 GATEWAY_JSONL = "gateway_jsonl"
 JOBS_CSV = "jobs_csv"
+OTLP_JSON = "otlp_json"
+OTLP_JSONL = "otlp_jsonl"
+LITELLM_JSON = "litellm_json"
+LITELLM_JSONL = "litellm_jsonl"
+LITELLM_CSV = "litellm_csv"
+REPORT_FORMATS = ("openai_usage", "openai_costs", "anthropic_usage", "anthropic_costs")
+# What the JSON classifier (JSON_KIND_SQL) names -> (format as JSON Lines, format as one whole-file document).
+KIND_FORMATS: dict[str, tuple[str, str]] = {
+    "otlp": (OTLP_JSONL, OTLP_JSON),
+    "litellm": (LITELLM_JSONL, LITELLM_JSON),
+    **{name: (name, name) for name in REPORT_FORMATS},
+}
+LITELLM_CSV_REQUIRED = frozenset({"request_id", "spend", "call_type"})
+
+# How a recognised file lands (Sniffed.layout).
+LINES = "lines"  # one row per non-blank physical line: gateway_jsonl and every *_jsonl / report JSONL
+DOCUMENT = "document"  # the whole file is one JSON document: one row
+CSV = "csv"  # one row per CSV record: jobs_csv, litellm_csv
 
 JOBS_COLUMNS = (
     "job_id", "created_at", "agent", "model", "provider", "input_tokens", "cached_input_tokens",
@@ -63,6 +90,14 @@ STATE_MACHINE_ERROR = "state machine reached an invalid state"
 SNIFF_CHUNK = 64 * 1024
 SNIFF_LIMIT = 16 * 1024 * 1024  # the first record must show up within this many (decompressed) bytes
 GLOB_CHARS = frozenset("*?[]{}")
+DOCUMENT_LIMIT = 1 << 30  # a whole-file JSON document (decompressed) is refused above this many bytes
+
+UNRECOGNISED = "unrecognised format (neither a JSON object line nor a CSV header with job_id)"
+UNRECOGNISED_JSON = (
+    "unrecognised format (a JSON document, but not an OTLP trace export, LiteLLM spend logs, "
+    "or an OpenAI / Anthropic usage or cost report page)"
+)
+EMPTY_REPORT_PAGE = "report page with no results: kind cannot be recognised"
 
 RAW_DDL = (
     "create schema if not exists raw",
@@ -115,11 +150,21 @@ RAW_DDL = (
         parse_error varchar,
         loaded_at timestamp
     )""",
+    """create table if not exists raw.source_documents (
+        load_id bigint,
+        file_path varchar,
+        file_sha256 varchar,
+        format varchar,
+        document_number bigint,
+        line_number bigint,
+        raw_document varchar using compression zstd,
+        loaded_at timestamp
+    )""",
 )
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and its three tables when missing (the one place their DDL lives)."""
+    """Create the raw schema and its four tables when missing (the one place their DDL lives)."""
     for statement in RAW_DDL:
         con.execute(statement)
 
@@ -140,8 +185,9 @@ class NeedsFallback(Exception):
 class Sniffed:
     file_format: str
     gzip: bool
-    header: tuple[str, ...] = ()  # Jobs CSV: the header fields as written (BOM removed)
-    skip_lines: int = 0  # Jobs CSV: whitespace-only lines above the header
+    layout: str = LINES  # LINES | DOCUMENT | CSV
+    header: tuple[str, ...] = ()  # CSV: the header fields as written (BOM removed)
+    skip_lines: int = 0  # CSV: whitespace-only lines above the header
 
 
 @dataclass(frozen=True)
@@ -244,8 +290,14 @@ def read_head(path: Path, gz: bool) -> tuple[bytes, bool]:
     return head, False
 
 
-def sniff(path: Path, scan: FileScan) -> Sniffed:
-    """Recognise the format from the content: a JSON object line, or a CSV header naming job_id."""
+def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed:
+    """Recognise the format from the content: a JSON object line, a CSV header, or one JSON document.
+
+    The first non-blank line parses as a JSON object: JSON Lines, of the kind JSON_KIND_SQL gives that
+    object (gateway_jsonl when none). Else the first CSV record names job_id (jobs_csv) or request_id,
+    spend and call_type (litellm_csv). Else, if the content starts with { or [, the whole file must be
+    one JSON document that JSON_KIND_SQL recognises.
+    """
     if scan.size == 0:
         raise Refused("empty file (0 bytes)")
     gz = scan.gzip
@@ -258,10 +310,13 @@ def sniff(path: Path, scan: FileScan) -> Sniffed:
         raise Refused(f"unrecognised format (nothing but whitespace in the first {SNIFF_LIMIT} bytes)")
     first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
     try:
-        if isinstance(json.loads(first_line.decode("utf-8")), dict):
-            return Sniffed(GATEWAY_JSONL, gz)
+        line = first_line.decode("utf-8")
+        is_object = isinstance(json.loads(line), dict)
     except ValueError:  # not UTF-8, or not JSON
-        pass
+        is_object = False
+    if is_object:
+        _, kind = json_kind(con, "select ?::varchar as content", [line])
+        return Sniffed(KIND_FORMATS[kind][0] if kind else GATEWAY_JSONL, gz)
     # The header is the first record starting on the first line that is not whitespace-only.
     leading = head[: len(head) - len(body)]
     header_start = leading.rfind(b"\n") + 1
@@ -270,9 +325,77 @@ def sniff(path: Path, scan: FileScan) -> Sniffed:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
         header = []
-    if "job_id" in (name.strip().lower() for name in header):
-        return Sniffed(JOBS_CSV, gz, tuple(header), skip_lines=leading.count(b"\n"))
-    raise Refused("unrecognised format (neither a JSON object line nor a CSV header with job_id)")
+    names = {name.strip().lower() for name in header}
+    for file_format, required in ((JOBS_CSV, {"job_id"}), (LITELLM_CSV, LITELLM_CSV_REQUIRED)):
+        if required <= names:
+            return Sniffed(file_format, gz, CSV, tuple(header), skip_lines=leading.count(b"\n"))
+    if body[:1] in (b"{", b"["):
+        return sniff_document(con, path, scan)
+    raise Refused(UNRECOGNISED)
+
+
+def sniff_document(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed:
+    """The whole (decompressed) file as one JSON document: an object, or an array classified by its first element."""
+    if not scan.gzip and scan.size > DOCUMENT_LIMIT:
+        raise Refused(document_too_large())
+    try:
+        with decoded_copy(path, scan.gzip, limit=DOCUMENT_LIMIT) as text:
+            top, kind = json_kind(con, f"select content from read_text({sql_str(str(text))})")
+    except (OSError, EOFError, zlib.error) as exc:
+        if not scan.gzip:
+            raise
+        raise Refused(f"unreadable gzip: {exc}") from None
+    if top is None:
+        raise Refused(f"{UNRECOGNISED}: not one valid JSON document either")
+    if kind is None:
+        raise Refused(UNRECOGNISED_JSON)
+    return Sniffed(KIND_FORMATS[kind][1], scan.gzip, DOCUMENT)
+
+
+def document_too_large() -> str:
+    return f"JSON document too large: over {DOCUMENT_LIMIT} bytes decompressed (export it as JSON Lines instead)"
+
+
+# The one classifier of JSON content, for a JSON Lines file's first line and for a whole-file document:
+# `{source}` yields that text as `content`; `p` is the object classified (the value, or an array's first
+# element). It answers a KIND_FORMATS key, 'empty page', or NULL (not recognised).
+# A report page is an object whose `data` list is empty or starts with a bucket (an object with
+# results, start_time or starting_at); its kind comes from the first bucket with a non-empty `results`.
+JSON_KIND_SQL = """
+with doc as (select try_cast(content as json) as j from ({source})),
+probe as (select json_type(j) as top, if(json_type(j) = 'ARRAY', j->'$[0]', j) as p from doc),
+page as (
+    select *, list_filter(json_extract(p, '$.data[*]'), lambda x: json_array_length(x, '$.results') > 0)[1] as b
+    from probe
+),
+bucket as (
+    select *, if(json_exists(b, '$.results[0].amount') or b->>'$.results[0].object' = 'organization.costs.result',
+                 'costs', 'usage') as measure
+    from page
+)
+select top, case
+    when json_type(p) is distinct from 'OBJECT' then null
+    when json_exists(p, '$.resourceSpans') then 'otlp'
+    when json_exists(p, '$.request_id') and json_exists(p, '$.spend') then 'litellm'
+    when json_type(p, '$.data') is distinct from 'ARRAY' then null
+    when json_exists(p, '$.data[0].request_id') and json_exists(p, '$.data[0].spend') then 'litellm'
+    when json_array_length(p, '$.data') > 0 and not (json_exists(p, '$.data[0].results')
+        or json_exists(p, '$.data[0].start_time') or json_exists(p, '$.data[0].starting_at')) then null
+    when b is null then 'empty page'
+    when json_type(b, '$.start_time') in ('UBIGINT', 'BIGINT', 'HUGEINT', 'DOUBLE')
+        or b->>'$.results[0].object' like 'organization.%' then 'openai_' || measure
+    when json_exists(b, '$.starting_at') then 'anthropic_' || measure
+end
+from bucket
+"""
+
+
+def json_kind(con: duckdb.DuckDBPyConnection, source: str, params: list[str] | None = None) -> tuple[str | None, str | None]:
+    """(JSON type of the text or None when it is not valid JSON, KIND_FORMATS key or None) for `source`'s `content`."""
+    top, kind = con.execute(JSON_KIND_SQL.format(source=source), params or []).fetchone()  # type: ignore[misc]
+    if kind == "empty page":
+        raise Refused(EMPTY_REPORT_PAGE)
+    return top, kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,16 +472,21 @@ def split_lines_sql(text: Path) -> str:
 
 
 @contextlib.contextmanager
-def decoded_copy(path: Path, gz: bool) -> Iterator[Path]:
+def decoded_copy(path: Path, gz: bool, limit: int | None = None) -> Iterator[Path]:
     """A temporary plain UTF-8 copy of the content for read_text (which wants no gzip and valid UTF-8).
 
-    Copied in 1 MiB blocks; invalid UTF-8 bytes become U+FFFD and a leading BOM is dropped.
+    Copied in 1 MiB blocks; invalid UTF-8 bytes become U+FFFD and a leading BOM is dropped. With a
+    `limit`, content of more than that many (decompressed) bytes is refused as a too large JSON document.
     """
     with tempfile.TemporaryDirectory(prefix="tokenledger-ingest-") as tmp:
         copy = Path(tmp) / "content.txt"
         decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        copied = 0
         with open_content(path, gz) as src, open(copy, "w", encoding="utf-8", newline="") as dst:
             while block := src.read(1 << 20):
+                copied += len(block)
+                if limit is not None and copied > limit:
+                    raise Refused(document_too_large())
                 dst.write(decoder.decode(block))
             dst.write(decoder.decode(b"", final=True))
         yield copy
@@ -384,19 +512,41 @@ def make_room_for_rejects(con: duckdb.DuckDBPyConnection, table: str, column: st
 
 
 # ---------------------------------------------------------------------------------------------
-# Gateway JSONL
+# JSON Lines (gateway JSONL, and the JSON Lines formats landed in raw.source_documents)
+
+
+@dataclass(frozen=True)
+class LineTable:
+    """Where a JSON Lines file lands: one row per non-blank line, the line number physical."""
+
+    table: str
+    text_column: str
+    stamp: str = ""  # SQL between the lineage and line_number (source_documents: its format and document_number)
+
+    @property
+    def numbered(self) -> bool:
+        return self.table == SOURCE_DOCUMENTS
+
+
+SOURCE_DOCUMENTS = "raw.source_documents"
+GATEWAY_LINES = LineTable("raw.gateway_requests", "raw_line")
+
+
+def document_lines(file_format: str) -> LineTable:
+    return LineTable(SOURCE_DOCUMENTS, "raw_document", f", {sql_str(file_format)}, null")
 
 
 @contextlib.contextmanager
-def zstd_raw_lines(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Write raw_line with zstd even when raw.gateway_requests was created without the hint.
+def zstd_text(con: duckdb.DuckDBPyConnection, table: str) -> Iterator[None]:
+    """Write the raw text with zstd even when `table` was created without the hint.
 
     dbt's on-run-start hook may have created the table first; the automatic compression choice
     (DICT_FSST) then makes the load ~2.5x slower and the table ~6x larger. force_compression is
     a database-wide setting: it is reset here, and again after any rollback (ingest_file).
     """
+    schema, name = table.split(".")
     (ddl,) = con.execute(
-        "select sql from duckdb_tables() where schema_name = 'raw' and table_name = 'gateway_requests'"
+        "select sql from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
     ).fetchone()  # type: ignore[misc]
     if "USING COMPRESSION ZSTD" in ddl.upper():
         yield
@@ -409,23 +559,22 @@ def zstd_raw_lines(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute("reset force_compression")
 
 
-def land_gateway(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: Lineage, *, fallback: bool) -> Landed:
-    """One raw.gateway_requests row per non-blank physical line (inside the caller's transaction)."""
-    with zstd_raw_lines(con):
-        return _land_gateway(con, source, gz, lin, fallback=fallback)
+def land_lines(
+    con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: Lineage, t: LineTable, *, fallback: bool
+) -> Landed:
+    """One row per non-blank physical line (inside the caller's transaction).
 
-
-def _land_gateway(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: Lineage, *, fallback: bool) -> Landed:
-    """Blank lines are inserted as NULL (so the numbering stays physical) and deleted at the end."""
+    Blank lines are inserted as NULL (so the numbering stays physical) and deleted at the end.
+    """
     if fallback:
-        inserted, recovered = _insert_split_lines(con, source, gz, lin), 0
+        inserted, recovered = _insert_split_lines(con, source, gz, lin, t), 0
     else:
         rejects = f"ingest_rejects_{lin.load_id}"
         drop_rejects(con, rejects)
         try:
             (inserted,) = con.execute(
-                f"""insert into raw.gateway_requests
-                    select {lin.head_sql}, ordinality,
+                f"""insert into {t.table}
+                    select {lin.head_sql}{t.stamp}, ordinality,
                            case when {blank_sql('raw_line')} then null else raw_line end, {lin.loaded_at_sql}
                     from {line_reader_sql(source, gz, rejects)} with ordinality"""
             ).fetchone()  # type: ignore[misc]
@@ -434,11 +583,13 @@ def _land_gateway(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: L
             if STATE_MACHINE_ERROR in str(exc):
                 raise NeedsFallback(first_line(exc)) from exc
             raise
-        recovered = _land_rejected_lines(con, rejects, lin)
+        recovered = _land_rejected_lines(con, rejects, lin, t)
         drop_rejects(con, rejects)
     (blank,) = con.execute(
-        f"delete from raw.gateway_requests where {lin.where} and raw_line is null"
+        f"delete from {t.table} where {lin.where} and {t.text_column} is null"
     ).fetchone()  # type: ignore[misc]
+    if t.numbered:
+        _number_documents(con, lin)
     rows = int(inserted) + recovered - int(blank)
     notes = [f"{rows} lines landed", f"{blank} blank lines skipped"]
     if recovered:
@@ -448,7 +599,7 @@ def _land_gateway(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: L
     return Landed(rows, ", ".join(notes))
 
 
-def _land_rejected_lines(con: duckdb.DuckDBPyConnection, rejects: str, lin: Lineage) -> int:
+def _land_rejected_lines(con: duckdb.DuckDBPyConnection, rejects: str, lin: Lineage, t: LineTable) -> int:
     """Land the lines the reader rejected, renumbering the others around them; returns how many."""
     (count,) = con.execute(f"select count(distinct line) from temp.{rejects}").fetchone()  # type: ignore[misc]
     if not count:
@@ -459,10 +610,10 @@ def _land_rejected_lines(con: duckdb.DuckDBPyConnection, rejects: str, lin: Line
             select line as position, ltrim(any_value(csv_line), chr(13) || chr(10)) as raw_line
             from temp.{rejects} group by line"""
     )
-    make_room_for_rejects(con, "raw.gateway_requests", "line_number", lin.where, "ingest_rejected_lines")
+    make_room_for_rejects(con, t.table, "line_number", lin.where, "ingest_rejected_lines")
     con.execute(
-        f"""insert into raw.gateway_requests
-            select {lin.head_sql}, position, case when {blank_sql('raw_line')} then null else raw_line end,
+        f"""insert into {t.table}
+            select {lin.head_sql}{t.stamp}, position, case when {blank_sql('raw_line')} then null else raw_line end,
                    {lin.loaded_at_sql}
             from ingest_rejected_lines"""
     )
@@ -470,20 +621,45 @@ def _land_rejected_lines(con: duckdb.DuckDBPyConnection, rejects: str, lin: Line
     return int(count)
 
 
-def _insert_split_lines(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: Lineage) -> int:
+def _insert_split_lines(con: duckdb.DuckDBPyConnection, source: Path, gz: bool, lin: Lineage, t: LineTable) -> int:
     """Fallback: split a decoded copy on LF in SQL (read_text + string_split)."""
     with decoded_copy(source, gz) as text:
         (inserted,) = con.execute(
-            f"""insert into raw.gateway_requests
-                select {lin.head_sql}, line_number, case when {blank_sql('line')} then null else line end,
+            f"""insert into {t.table}
+                select {lin.head_sql}{t.stamp}, line_number, case when {blank_sql('line')} then null else line end,
                        {lin.loaded_at_sql}
                 from {split_lines_sql(text)}"""
         ).fetchone()  # type: ignore[misc]
     return int(inserted)
 
 
+def _number_documents(con: duckdb.DuckDBPyConnection, lin: Lineage) -> None:
+    """document_number = the row's 1-based position among the load's landed lines, in line order."""
+    con.execute(
+        f"""update {SOURCE_DOCUMENTS} as d set document_number = n.document_number
+            from (select line_number, row_number() over (order by line_number) as document_number
+                  from {SOURCE_DOCUMENTS} where {lin.where}) as n
+            where d.{lin.where} and d.line_number = n.line_number"""
+    )
+
+
 # ---------------------------------------------------------------------------------------------
-# Jobs CSV
+# One whole-file JSON document
+
+
+def land_document(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, lin: Lineage) -> Landed:
+    """One raw.source_documents row holding the whole decompressed file (BOM dropped), as read_text reads it."""
+    with decoded_copy(source, sniffed.gzip, limit=DOCUMENT_LIMIT) as text:
+        con.execute(
+            f"""insert into {SOURCE_DOCUMENTS}
+                select {lin.head_sql}, {sql_str(sniffed.file_format)}, 1, 1, content, {lin.loaded_at_sql}
+                from read_text({sql_str(str(text))})"""
+        )
+    return Landed(1, "1 document landed (the whole file)")
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV (Jobs export, LiteLLM spend logs)
 
 
 @dataclass(frozen=True)
@@ -513,7 +689,57 @@ def jobs_layout(header: Sequence[str]) -> JobsLayout:
     return JobsLayout(known, tuple(extras))
 
 
-def jobs_reader_sql(path: Path, sniffed: Sniffed, rejects: str) -> str:
+@dataclass(frozen=True)
+class CsvTarget:
+    """How the records of a CSV file become rows of one raw table (inside the caller's transaction)."""
+
+    table: str
+    ordinal: str  # the column holding the record's 1-based ordinal among the file's data records
+    parsed: str  # select list between the lineage and loaded_at for a parsed record (c1..cN, ordinality)
+    rejected: str  # the same for a rejected record (position, line_number, raw_record, parse_error)
+    kept: str  # where a rejected record's text goes, for the manifest message
+    number_lines: bool = False  # also give parsed records their physical line_number
+
+
+def jobs_target(header: Sequence[str]) -> CsvTarget:
+    layout = jobs_layout(header)
+    known = ", ".join(f"c{layout.known[name]}" if name in layout.known else "null" for name in JOBS_COLUMNS)
+    extras = (
+        "json_object(" + ", ".join(f"{sql_str(key)}, c{pos}" for key, pos in layout.extras) + ")::varchar"
+        if layout.extras
+        else "null"
+    )
+    nulls = ", ".join("null" for _ in JOBS_COLUMNS)
+    return CsvTarget(
+        "raw.jobs_export", "row_number", f"ordinality, null, {known}, {extras}, null, null",
+        f"position, line_number, {nulls}, null, raw_record, parse_error", "kept in raw_record",
+    )  # fmt: skip
+
+
+def document_keys(header: Sequence[str]) -> list[str]:
+    """LiteLLM CSV: JSON keys for the header fields, as written (BOM removed). An empty name becomes
+    `column_<position>`, a repeated one gets `_<position>` appended, so that no key is lost or repeated."""
+    keys: list[str] = []
+    for position, name in enumerate(header, start=1):
+        key = name or f"column_{position}"
+        while key in keys:
+            key = f"{key}_{position}"
+        keys.append(key)
+    return keys
+
+
+def litellm_target(header: Sequence[str]) -> CsvTarget:
+    """Each record as a JSON object of its fields, every value a string (an empty field "")."""
+    fields = ", ".join(f"{sql_str(key)}, coalesce(c{pos}, '')" for pos, key in enumerate(document_keys(header), start=1))
+    stamp = sql_str(LITELLM_CSV)
+    return CsvTarget(
+        SOURCE_DOCUMENTS, "document_number", f"{stamp}, ordinality, null, json_object({fields})::varchar",
+        f"{stamp}, position, line_number, json_object('_unparsed', raw_record, '_error', parse_error)::varchar",
+        'kept as {"_unparsed": <record>, "_error": <reason>} documents', number_lines=True,
+    )  # fmt: skip
+
+
+def csv_reader_sql(path: Path, sniffed: Sniffed, rejects: str) -> str:
     """read_csv with every option explicit: fields c1..cN (N = header fields), all VARCHAR, nothing sniffed."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, len(sniffed.header) + 1))
     return (
@@ -524,44 +750,50 @@ def jobs_reader_sql(path: Path, sniffed: Sniffed, rejects: str) -> str:
     )
 
 
-def land_jobs(
-    con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, lin: Lineage, *, exact_positions: bool
+def land_csv(
+    con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, lin: Lineage, t: CsvTarget, *, exact_positions: bool
 ) -> Landed:
-    """One raw.jobs_export row per CSV record (inside the caller's transaction)."""
-    layout = jobs_layout(sniffed.header)
-    known = ", ".join(f"c{layout.known[name]}" if name in layout.known else "null" for name in JOBS_COLUMNS)
-    extras = (
-        "json_object(" + ", ".join(f"{sql_str(key)}, c{pos}" for key, pos in layout.extras) + ")::varchar"
-        if layout.extras
-        else "null"
-    )
+    """One row of t.table per CSV record, rejected records included (inside the caller's transaction)."""
     rejects = f"ingest_rejects_{lin.load_id}"
     drop_rejects(con, rejects)
     (parsed,) = con.execute(
-        f"""insert into raw.jobs_export
-            select {lin.head_sql}, ordinality, null, {known}, {extras}, null, null, {lin.loaded_at_sql}
-            from {jobs_reader_sql(source, sniffed, rejects)} with ordinality"""
+        f"""insert into {t.table}
+            select {lin.head_sql}, {t.parsed}, {lin.loaded_at_sql}
+            from {csv_reader_sql(source, sniffed, rejects)} with ordinality"""
     ).fetchone()  # type: ignore[misc]
     (rejected,) = con.execute(f"select count(distinct line) from temp.{rejects}").fetchone()  # type: ignore[misc]
+    line_pass = exact_positions and bool(rejected or t.number_lines)
+    if line_pass:
+        try:
+            _csv_row_starts(con, source, sniffed.gzip)
+        except duckdb.Error as exc:
+            raise NeedsFallback(first_line(exc)) from exc
     if rejected:
-        _land_rejected_records(con, source, sniffed, rejects, lin, exact_positions)
+        _land_rejected_records(con, sniffed, rejects, lin, t, exact_positions)
+    if line_pass and t.number_lines:
+        _number_record_lines(con, sniffed, lin, t)
+    if line_pass:
+        con.execute("drop table ingest_row_starts")
     drop_rejects(con, rejects)
     rows = int(parsed) + int(rejected)
-    message = f"{rows} records landed, {rejected} rejected by the CSV parser (kept in raw_record)"
+    message = f"{rows} records landed, {rejected} rejected by the CSV parser ({t.kept})"
     if rejected and not exact_positions:
-        message += ", their row_number approximate and line_number unknown (physical-line pass failed)"
+        message += f", their {t.ordinal} approximate and line_number unknown (physical-line pass failed)"
+    elif t.number_lines and not exact_positions:
+        message += ", line_number unknown (physical-line pass failed)"
     return Landed(rows, message)
 
 
 def _land_rejected_records(
-    con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, rejects: str, lin: Lineage, exact: bool
+    con: duckdb.DuckDBPyConnection, sniffed: Sniffed, rejects: str, lin: Lineage, t: CsvTarget, exact: bool
 ) -> None:
     """Land rejected records (ragged, bad quoting, invalid UTF-8) with raw_record and parse_error.
 
     DuckDB reports a rejected record's `line` as a count of the rows it saw from the top of the file
     (skipped lines, header and blank lines included; newlines inside quoted fields not). The
-    physical-line pass maps that count to the line where the record starts and to the record's
-    ordinal among data records; the parsed records are then renumbered around the rejected ones.
+    physical-line pass (temp.ingest_row_starts, built by the caller when `exact`) maps that count to
+    the line where the record starts and to the record's ordinal among data records; the parsed
+    records are then renumbered around the rejected ones.
     """
     con.execute(
         f"""create or replace temp table ingest_rejected_records as
@@ -572,10 +804,6 @@ def _land_rejected_records(
     )
     header_row = sniffed.skip_lines + 1
     if exact:
-        try:
-            _csv_row_starts(con, source, sniffed.gzip)
-        except duckdb.Error as exc:
-            raise NeedsFallback(first_line(exc)) from exc
         con.execute(
             f"""create or replace temp table ingest_positioned as
                 select r.*, s.line_number,
@@ -584,22 +812,30 @@ def _land_rejected_records(
                            as position
                 from ingest_rejected_records r left join ingest_row_starts s using (reader_row)"""
         )
-        con.execute("drop table ingest_row_starts")
     else:  # as if there were no blank lines between the header and the record
         con.execute(
             f"""create or replace temp table ingest_positioned as
                 select *, null::bigint as line_number, reader_row - {header_row} as position
                 from ingest_rejected_records"""
         )
-    make_room_for_rejects(con, "raw.jobs_export", "row_number", lin.where, "ingest_positioned")
-    nulls = ", ".join("null" for _ in JOBS_COLUMNS)
+    make_room_for_rejects(con, t.table, t.ordinal, lin.where, "ingest_positioned")
     con.execute(
-        f"""insert into raw.jobs_export
-            select {lin.head_sql}, position, line_number, {nulls}, null, raw_record, parse_error, {lin.loaded_at_sql}
+        f"""insert into {t.table}
+            select {lin.head_sql}, {t.rejected}, {lin.loaded_at_sql}
             from ingest_positioned"""
     )
     con.execute("drop table ingest_rejected_records")
     con.execute("drop table ingest_positioned")
+
+
+def _number_record_lines(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, lin: Lineage, t: CsvTarget) -> None:
+    """line_number of every record: the k-th non-blank row start below the header is record k's first line."""
+    con.execute(
+        f"""update {t.table} as d set line_number = s.line_number
+            from (select row_number() over (order by reader_row) as ordinal, line_number from ingest_row_starts
+                  where reader_row > {sniffed.skip_lines + 1} and not blank) as s
+            where d.{lin.where} and d.{t.ordinal} = s.ordinal"""
+    )
 
 
 def _csv_row_starts(con: duckdb.DuckDBPyConnection, source: Path, gz: bool) -> None:
@@ -665,9 +901,16 @@ def record_outcome(
 
 
 def land_rows(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, lin: Lineage, *, fallback: bool) -> Landed:
-    if sniffed.file_format == GATEWAY_JSONL:
-        return land_gateway(con, source, sniffed.gzip, lin, fallback=fallback)
-    return land_jobs(con, source, sniffed, lin, exact_positions=not fallback)
+    fmt = sniffed.file_format
+    if fmt == JOBS_CSV:
+        return land_csv(con, source, sniffed, lin, jobs_target(sniffed.header), exact_positions=not fallback)
+    lines = GATEWAY_LINES if fmt == GATEWAY_JSONL else document_lines(fmt)
+    with zstd_text(con, lines.table):
+        if sniffed.layout == LINES:
+            return land_lines(con, source, sniffed.gzip, lin, lines, fallback=fallback)
+        if sniffed.layout == DOCUMENT:
+            return land_document(con, source, sniffed, lin)
+        return land_csv(con, source, sniffed, lin, litellm_target(sniffed.header), exact_positions=not fallback)
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan: FileScan, started_at: datetime) -> Outcome:
@@ -676,7 +919,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan
     JSONL content with a 0x1F byte takes the fallback reader: known from the hash pass for a plain
     file, found by a worker thread decompressing a gzip file while DuckDB loads it.
     """
-    jsonl = sniffed.file_format == GATEWAY_JSONL
+    jsonl = sniffed.layout == LINES
     fallback = jsonl and bool(scan.has_unit_separator)
     with readable_path(path) as source, ThreadPoolExecutor(max_workers=1) as pool:
         gz_scan = pool.submit(gzip_content_has_unit_separator, path) if jsonl and scan.gzip else None
@@ -691,7 +934,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan
                 if fallback:
                     raise
                 con.rollback()
-                con.execute("reset force_compression")  # in case zstd_raw_lines could not reset it
+                con.execute("reset force_compression")  # in case zstd_text could not reset it
                 fallback = True
                 continue
             insert_manifest_row(
@@ -719,13 +962,13 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
         if previous is not None:
             message = f"already loaded as load {previous[0]}"
             return record_outcome(con, path, scan, previous[1], "skipped", message, started_at)
-        sniffed = sniff(path, scan)
+        sniffed = sniff(con, path, scan)
         file_format = sniffed.file_format
         return load_file(con, path, sniffed, scan, started_at)
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, this file is refused and the run goes on
         with contextlib.suppress(duckdb.Error):
             con.rollback()  # raises when no transaction is open
-        con.execute("reset force_compression")  # in case zstd_raw_lines could not reset it
+        con.execute("reset force_compression")  # in case zstd_text could not reset it
         if isinstance(exc, Refused):
             message, file_format = str(exc), exc.file_format or file_format
         elif scan is not None and scan.gzip and "gzip" in str(exc).lower():
@@ -784,7 +1027,8 @@ def report(outcome: Outcome, shown: str, seconds: float, out: TextIO, err: TextI
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="ingest.py",
-        description="Land gateway JSONL and Jobs export CSV files (plain or gzip) in the warehouse's raw schema.",
+        description="Land gateway JSONL, Jobs export CSV, OTLP traces, LiteLLM spend logs and OpenAI / Anthropic "
+        "usage and cost reports (plain or gzip) in the warehouse's raw schema.",
     )
     parser.add_argument(
         "--db", type=Path, default=None, help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"

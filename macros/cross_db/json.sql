@@ -125,3 +125,63 @@
 {% macro default__tl_list_element(list_expr, position) -%}
     {{ list_expr }}[{{ position }}]
 {%- endmacro %}
+
+{#-
+  The elements of the JSON array at `path` of a JSON value, one output row per element: a set-returning
+  expression for a select list (DuckDB unnest; Postgres jsonb_array_elements). No row when the value at
+  the path is absent or not an array: check the document's shape first so nothing vanishes unseen.
+-#}
+{% macro tl_json_array_rows(json_expr, path='$') -%}
+    {{ return(adapter.dispatch('tl_json_array_rows', 'tokenledger')(json_expr, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_json_array_rows(json_expr, path) -%}
+    unnest(json_extract({{ json_expr }}, '{{ path }}[*]'))
+{%- endmacro %}
+
+{% macro default__tl_json_array_rows(json_expr, path) -%}
+    {{ exceptions.raise_compiler_error("tl_json_array_rows is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#-
+  OpenTelemetry attributes (`[{key, value: {stringValue | intValue | doubleValue | boolValue}}]`, OTLP/JSON)
+  as (key, value) entries with the value as text: intValue as its digits whether it arrives as a JSON
+  string (the OTLP rule for int64) or a number; an integral doubleValue without its '.0' (1200.0 -> 1200);
+  booleans as true/false. NULL unless the value is a JSON array. Look keys up with tl_entry_value.
+-#}
+{% macro tl_otel_attributes(json_expr) -%}
+    {{ return(adapter.dispatch('tl_otel_attributes', 'tokenledger')(json_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_otel_attributes(json_expr) -%}
+    case when json_type({{ json_expr }}) = 'ARRAY' then list_transform(
+        json_transform(
+            {{ json_expr }},
+            '[{"key": "VARCHAR", "value": {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "VARCHAR", "boolValue": "VARCHAR"}}]'
+        ),
+        lambda a: {
+            'key': a.key,
+            'value': coalesce(
+                a.value.stringValue, a.value.intValue,
+                regexp_replace(a.value.doubleValue, '^(-?[0-9]+)[.]0+$', '\1'), a.value.boolValue
+            )
+        }
+    ) end
+{%- endmacro %}
+
+{% macro default__tl_otel_attributes(json_expr) -%}
+    {{ exceptions.raise_compiler_error("tl_otel_attributes is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- The value of the first entry whose key equals `key` exactly (entries from tl_otel_attributes / tl_json_entries). -#}
+{% macro tl_entry_value(entries_expr, key) -%}
+    {{ return(adapter.dispatch('tl_entry_value', 'tokenledger')(entries_expr, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_entry_value(entries_expr, key) -%}
+    list_filter({{ entries_expr }}, lambda e: e.key = '{{ key }}')[1].value
+{%- endmacro %}
+
+{% macro default__tl_entry_value(entries_expr, key) -%}
+    {{ exceptions.raise_compiler_error("tl_entry_value is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}

@@ -33,3 +33,29 @@
         "case when length(" ~ trimmed ~ ") = 7 then " ~ dbt.concat([trimmed, "'-01'"]) ~ " else " ~ trimmed ~ " end", 'date'
     )) }}
 {%- endmacro %}
+
+{#- A UTC timestamp from Unix-epoch nanoseconds given as text (OTLP's startTimeUnixNano); NULL when not an integer. -#}
+{% macro tl_timestamp_from_unix_nanos(text_expr) -%}
+    {{ return(adapter.dispatch('tl_timestamp_from_unix_nanos', 'tokenledger')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_timestamp_from_unix_nanos(text_expr) -%}
+    make_timestamp(cast(try_cast(trim({{ text_expr }}) as hugeint) // 1000 as bigint))
+{%- endmacro %}
+
+{% macro default__tl_timestamp_from_unix_nanos(text_expr) -%}
+    {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_nanos is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- A UTC timestamp from Unix-epoch seconds (a number or its text), as the OpenAI admin APIs give bucket times. -#}
+{% macro tl_timestamp_from_unix_seconds(text_expr) -%}
+    {{ return(adapter.dispatch('tl_timestamp_from_unix_seconds', 'tokenledger')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_timestamp_from_unix_seconds(text_expr) -%}
+    make_timestamp(try_cast(trim(cast({{ text_expr }} as varchar)) as bigint) * 1000000)
+{%- endmacro %}
+
+{% macro default__tl_timestamp_from_unix_seconds(text_expr) -%}
+    {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_seconds is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}

@@ -52,6 +52,16 @@
         parse_error varchar,
         loaded_at timestamp
     );
+    create table if not exists raw.source_documents (
+        load_id bigint,
+        file_path varchar,
+        file_sha256 varchar,
+        format varchar,
+        document_number bigint,
+        line_number bigint,
+        raw_document varchar,
+        loaded_at timestamp
+    );
 {%- endmacro %}
 
 {#- `dbt run-operation ensure_raw_tables`: create the raw schema and tables now (the hook runs create_raw_tables on every invocation). -#}

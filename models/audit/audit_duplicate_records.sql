@@ -18,6 +18,18 @@ jobs as (
 
 ),
 
+otel as (
+
+    select * from {{ ref('base_otel__spans_parsed') }}
+
+),
+
+litellm as (
+
+    select * from {{ ref('base_litellm__spend_logs_parsed') }}
+
+),
+
 copies as (
 
     select
@@ -26,7 +38,10 @@ copies as (
         load_id,
         file_path,
         line_number as source_row_number,
-        record_hash
+        record_hash,
+        line_number as document_number,
+        {{ dbt.concat([dbt.cast('load_id', api.Column.translate_type('string')), "':'",
+            dbt.cast('line_number', api.Column.translate_type('string'))]) }} as row_key
     from gateway
     where reject_reason is null
 
@@ -38,8 +53,41 @@ copies as (
         load_id,
         file_path,
         source_row_number,
-        record_hash
+        record_hash,
+        source_row_number as document_number,
+        {{ dbt.concat([dbt.cast('load_id', api.Column.translate_type('string')), "':'",
+            dbt.cast('source_row_number', api.Column.translate_type('string'))]) }} as row_key
     from jobs
+    where reject_reason is null
+
+    union all
+
+    -- a document holds many records: they are told apart by their row key, in the same order as staging's
+    select
+        'otel' as source,
+        {{ dbt.concat(['trace_id', "':'", 'span_id']) }} as record_id,
+        load_id,
+        file_path,
+        line_number as source_row_number,
+        record_hash,
+        document_number,
+        span_row_key as row_key
+    from otel
+    where reject_reason is null
+        and span_id is not null
+
+    union all
+
+    select
+        'litellm' as source,
+        request_id as record_id,
+        load_id,
+        file_path,
+        line_number as source_row_number,
+        record_hash,
+        document_number,
+        record_row_key as row_key
+    from litellm
     where reject_reason is null
 
 ),
@@ -50,7 +98,7 @@ ranked as (
         *,
         row_number() over (
             partition by source, record_id
-            order by load_id desc, source_row_number desc
+            order by load_id desc, document_number desc, row_key desc
         ) as copy_rank
     from copies
 
@@ -66,8 +114,7 @@ winners as (
 final as (
 
     select
-        {{ dbt.concat(['losers.source', "':'", dbt.cast('losers.load_id', api.Column.translate_type('string')), "':'",
-            dbt.cast('losers.source_row_number', api.Column.translate_type('string'))]) }} as duplicate_row_key,
+        {{ dbt.concat(['losers.source', "':'", 'losers.row_key']) }} as duplicate_row_key,
         losers.source,
         losers.record_id,
         losers.load_id,

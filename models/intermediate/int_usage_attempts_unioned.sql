@@ -20,7 +20,20 @@ jobs as (
 
 ),
 
-unioned as (
+otel as (
+
+    select * from {{ ref('stg_otel__spans') }}
+    where collapse_rule is null  -- spans repeating another span's usage are not calls
+
+),
+
+litellm as (
+
+    select * from {{ ref('stg_litellm__spend_logs') }}
+
+),
+
+all_sources as (
 
     select
         'gateway' as source,
@@ -89,6 +102,88 @@ unioned as (
         source_input_tokens,
         load_id
     from jobs
+
+    union all
+
+    select
+        'otel' as source,
+        span_key as attempt_id,
+        cast(null as varchar) as retry_of,
+        cast(null as integer) as attempt_number,
+        occurred_at,
+        provider_hint,
+        model_requested,
+        is_failed,
+        has_usage,
+        response_id,
+        false as is_batch,
+        cast(null as varchar) as service_tier,
+        agent,
+        cast(null as varchar) as api_key_id,
+        cast(null as varchar) as user_email,
+        tag_team,
+        project,
+        environment,
+        customer,
+        uncached_input_tokens,
+        cache_read_tokens,
+        cache_write_5m_tokens,
+        cache_write_1h_tokens,
+        output_tokens,
+        reasoning_tokens,
+        cast(0 as bigint) as input_audio_tokens,
+        cast(0 as bigint) as output_audio_tokens,
+        cast(0 as bigint) as web_search_requests,
+        source_input_tokens,
+        load_id
+    from otel
+
+    union all
+
+    select
+        'litellm' as source,
+        request_id as attempt_id,
+        cast(null as varchar) as retry_of,
+        cast(null as integer) as attempt_number,
+        occurred_at,
+        provider_hint,
+        model_requested,
+        is_failed,
+        has_usage,
+        request_id as response_id,  -- LiteLLM logs the provider's response id as its request_id
+        false as is_batch,
+        cast(null as varchar) as service_tier,
+        cast(null as varchar) as agent,
+        api_key_id,
+        user_email,
+        tag_team,
+        cast(null as varchar) as project,
+        cast(null as varchar) as environment,
+        customer,
+        uncached_input_tokens,
+        cache_read_tokens,
+        cache_write_5m_tokens,
+        cache_write_1h_tokens,
+        output_tokens,
+        reasoning_tokens,
+        cast(0 as bigint) as input_audio_tokens,
+        cast(0 as bigint) as output_audio_tokens,
+        cast(0 as bigint) as web_search_requests,
+        source_input_tokens,
+        load_id
+    from litellm
+
+),
+
+unioned as (
+
+    -- The same call reaching the ledger through two sources counts once (int_usage_attempts_matched).
+    select all_sources.*
+    from all_sources
+    left join {{ ref('int_usage_attempts_matched') }} as matched
+        on all_sources.source = matched.source
+            and all_sources.attempt_id = matched.attempt_id
+    where matched.attempt_id is null
 
 ),
 

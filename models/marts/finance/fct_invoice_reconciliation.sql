@@ -1,7 +1,9 @@
 {#-
   Provider invoice reconciliation: provider x month, for every month with usage or an invoice.
-  Our computed list and effective cost (fct_usage_events) against what the provider invoiced
-  (seeds/provider_invoices.csv). variance_usd = invoiced - effective cost; variance_pct is relative
+  Our computed list and effective cost (fct_usage_events) against what the provider billed: its
+  cost report (fct_provider_costs_daily, summed over the month) when one was landed for that
+  provider and month, else the invoice entered in seeds/provider_invoices.csv (invoice_source says
+  which). variance_usd = invoiced - effective cost; variance_pct is relative
   to the invoice (4 decimals, truncated); within_tolerance compares |variance_pct| with
   var('invoice_tolerance_pct') (default 2). Unpriced events are counted: their cost is missing from
   ours, which is one reason an invoice can exceed the computed cost.
@@ -15,9 +17,51 @@ events as (
 
 ),
 
-invoices as (
+seeded_invoices as (
 
     select * from {{ ref('stg_org__provider_invoices') }}
+
+),
+
+provider_costs as (
+
+    select * from {{ ref('fct_provider_costs_daily') }}
+
+),
+
+reported as (
+
+    select
+        provider,
+        {{ tl_month('cost_date') }} as month,
+        -- an invoice-like figure: to the micro-dollar, like the invoices seed (cost reports carry cents or float dollars)
+        cast(sum(billed_usd) as decimal(18, 6)) as invoiced_usd
+    from provider_costs
+    group by 1, 2
+
+),
+
+invoices as (
+
+    select
+        provider,
+        month,
+        invoiced_usd,
+        'cost_report' as invoice_source
+    from reported
+
+    union all
+
+    select
+        seeded_invoices.provider,
+        seeded_invoices.month,
+        seeded_invoices.invoiced_usd,
+        'invoice_seed' as invoice_source
+    from seeded_invoices
+    left join reported
+        on seeded_invoices.provider = reported.provider
+            and seeded_invoices.month = reported.month
+    where reported.provider is null
 
 ),
 
@@ -44,7 +88,8 @@ joined as (
         coalesce(computed.unpriced_events, 0) as unpriced_events,
         coalesce(computed.list_cost_usd, cast(0 as {{ tl_money_type() }})) as list_cost_usd,
         coalesce(computed.cost_usd, cast(0 as {{ tl_money_type() }})) as cost_usd,
-        invoices.invoiced_usd
+        invoices.invoiced_usd,
+        invoices.invoice_source
     from computed
     full outer join invoices
         on computed.provider = invoices.provider
@@ -73,6 +118,7 @@ final as (
         list_cost_usd,
         cost_usd,
         invoiced_usd,
+        invoice_source,
         variance_usd,
         variance_pct,
         cast({{ tolerance }} as decimal(9, 4)) as tolerance_pct,

@@ -1,10 +1,13 @@
 {#-
-  Nothing is lost: per source, landed raw rows = attempt rows in events + collapsed duplicates +
-  rejected rows. Returns the sources where the equation does not hold.
+  Nothing is lost: per source, every landed record = attempt rows in events + duplicate copies +
+  rejected rows + records set aside so a call counts once (audit.cross_source_duplicates) + OTel
+  spans that report no usage. Records: a raw row for the gateway and the Jobs export; a parsed span
+  or spend log (or an unreadable document) for OTel and LiteLLM, whose raw rows are whole documents.
+  Returns the sources where the equation does not hold.
 -#}
 with
 
-raw_rows as (
+records as (
     select
         'gateway' as source,
         count(*) as n
@@ -14,6 +17,16 @@ raw_rows as (
         'jobs' as source,
         count(*) as n
     from {{ source('jobs', 'jobs_export') }}
+    union all
+    select
+        'otel' as source,
+        count(*) as n
+    from {{ ref('base_otel__spans_parsed') }}
+    union all
+    select
+        'litellm' as source,
+        count(*) as n
+    from {{ ref('base_litellm__spend_logs_parsed') }}
 ),
 
 event_attempts as (
@@ -40,18 +53,38 @@ rejected as (
     group by 1
 ),
 
+collapsed as (
+    select
+        source,
+        count(*) as n
+    from {{ ref('audit_cross_source_duplicates') }}
+    group by 1
+),
+
+without_usage as (
+    select
+        'otel' as source,
+        count(*) as n
+    from {{ ref('stg_otel__spans') }}
+    where collapse_rule = 'no_usage'
+),
+
 compared as (
     select
-        raw_rows.source,
-        raw_rows.n as raw_rows,
+        records.source,
+        records.n as records,
         coalesce(event_attempts.n, 0) as event_attempts,
         coalesce(duplicates.n, 0) as duplicates,
-        coalesce(rejected.n, 0) as rejected
-    from raw_rows
-    left join event_attempts on raw_rows.source = event_attempts.source
-    left join duplicates on raw_rows.source = duplicates.source
-    left join rejected on raw_rows.source = rejected.source
+        coalesce(rejected.n, 0) as rejected,
+        coalesce(collapsed.n, 0) as collapsed,
+        coalesce(without_usage.n, 0) as without_usage
+    from records
+    left join event_attempts on records.source = event_attempts.source
+    left join duplicates on records.source = duplicates.source
+    left join rejected on records.source = rejected.source
+    left join collapsed on records.source = collapsed.source
+    left join without_usage on records.source = without_usage.source
 )
 
 select * from compared
-where raw_rows <> event_attempts + duplicates + rejected
+where records <> event_attempts + duplicates + rejected + collapsed + without_usage

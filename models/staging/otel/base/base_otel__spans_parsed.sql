@@ -1,0 +1,368 @@
+{#-
+  Every span of every landed OTLP/JSON trace export (formats otlp_json and otlp_jsonl), parsed and
+  validated: one row per span, plus one row per export document that could not be read (its
+  reject_reason says why), so nothing landed disappears. A span carries usage when it reports input
+  or output tokens; only those become usage events (stg_otel__spans). `reject_reason` is NULL for a
+  valid span, else the first failed check.
+  Attributes: the span's own, else its resource's (ownership may sit on either). Token counts follow
+  the GenAI semantic conventions: gen_ai.usage.input_tokens includes cached input (read and creation);
+  the deprecated prompt_tokens / completion_tokens are read when the current names are absent.
+-#}
+{%- set token_columns = ['tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_reasoning'] -%}
+{%- set span_paths = {
+    'trace_id_text': '$.traceId',
+    'span_id_text': '$.spanId',
+    'parent_span_id_text': '$.parentSpanId',
+    'span_name': '$.name',
+    'start_nanos_text': '$.startTimeUnixNano',
+    'status_code_text': '$.status.code',
+} -%}
+{%- set attribute_names = {
+    'attr_provider': 'gen_ai.provider.name',
+    'attr_system': 'gen_ai.system',
+    'attr_operation': 'gen_ai.operation.name',
+    'attr_request_model': 'gen_ai.request.model',
+    'attr_response_model': 'gen_ai.response.model',
+    'attr_response_id': 'gen_ai.response.id',
+    'attr_agent': 'gen_ai.agent.name',
+    'attr_input_tokens': 'gen_ai.usage.input_tokens',
+    'attr_output_tokens': 'gen_ai.usage.output_tokens',
+    'attr_prompt_tokens': 'gen_ai.usage.prompt_tokens',
+    'attr_completion_tokens': 'gen_ai.usage.completion_tokens',
+    'attr_cache_read_tokens': 'gen_ai.usage.cache_read.input_tokens',
+    'attr_cache_creation_tokens': 'gen_ai.usage.cache_creation.input_tokens',
+    'attr_reasoning_tokens': 'gen_ai.usage.reasoning.output_tokens',
+    'attr_team': 'team.name',
+    'attr_project': 'project.name',
+    'attr_client': 'client.name',
+    'attr_environment_name': 'deployment.environment.name',
+    'attr_environment': 'deployment.environment',
+} -%}
+with
+
+source as (
+
+    select * from {{ source('documents', 'source_documents') }}
+    where format in ('otlp_json', 'otlp_jsonl')
+    {%- if is_incremental() %}
+        -- Raw rows are append-only, one load per file with increasing load_id: parse only new loads.
+        and load_id > (select coalesce(max(load_id), 0) from {{ this }})
+    {%- endif %}
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ tl_json_parse('raw_document') }} as doc
+    from source
+
+),
+
+documents as (
+
+    select
+        *,
+        {{ tl_json_type('doc') }} as doc_type
+    from parsed
+
+),
+
+-- A document is one export object or a JSON array of them.
+exports as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
+        doc as export_doc
+    from documents
+    where doc_type is distinct from 'ARRAY'
+
+    union all
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
+        {{ tl_json_array_rows('doc') }} as export_doc
+    from documents
+    where doc_type = 'ARRAY'
+
+),
+
+judged_exports as (
+
+    select
+        *,
+        case
+            when doc_type is null then 'invalid_json'
+            when {{ tl_json_type('export_doc') }} <> 'OBJECT' then 'json_not_object'
+            when coalesce({{ tl_json_type('export_doc', '$.resourceSpans') }}, 'NULL') <> 'ARRAY' then 'missing_resource_spans'
+        end as export_reject_reason
+    from exports
+
+),
+
+resource_spans as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        {{ tl_json_array_rows('export_doc', '$.resourceSpans') }} as resource_span
+    from judged_exports
+    where export_reject_reason is null
+
+),
+
+scope_spans as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        {{ tl_json_get('resource_span', '$.resource.attributes') }} as resource_attributes,
+        {{ tl_json_array_rows('resource_span', '$.scopeSpans') }} as scope_span
+    from resource_spans
+
+),
+
+spans as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        resource_attributes,
+        {{ tl_json_array_rows('scope_span', '$.spans') }} as span
+    from scope_spans
+
+),
+
+span_fields as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        span,
+        {{ tl_json_texts('span', span_paths.values() | list) }} as texts,
+        {{ tl_otel_attributes(tl_json_get('span', '$.attributes')) }} as span_attributes,
+        {{ tl_otel_attributes('resource_attributes') }} as resource_attribute_entries
+    from spans
+
+),
+
+attributes as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        span,
+        {%- for name in span_paths %}
+            {{ tl_list_element('texts', loop.index) }} as {{ name }},
+        {%- endfor %}
+        {%- for name, key in attribute_names.items() %}
+            coalesce(
+                {{ tl_entry_value('span_attributes', key) }},
+                {{ tl_entry_value('resource_attribute_entries', key) }}
+            ) as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from span_fields
+
+),
+
+mapped as (
+
+    select
+        *,
+        {{ tl_timestamp_from_unix_nanos('start_nanos_text') }} as occurred_at,
+        coalesce(attr_input_tokens, attr_prompt_tokens) as tok_input,
+        coalesce(attr_output_tokens, attr_completion_tokens) as tok_output,
+        attr_cache_read_tokens as tok_cache_read,
+        attr_cache_creation_tokens as tok_cache_write,
+        attr_reasoning_tokens as tok_reasoning
+    from attributes
+
+),
+
+checked as (
+
+    select
+        *,
+        tok_input is not null or tok_output is not null as has_usage,
+        {{ tl_any_non_integer(token_columns) }} as has_non_integer_tokens,
+        {{ tl_any_negative(token_columns) }} as has_negative_tokens,
+        {{ tl_any_over_max(token_columns) }} as has_tokens_over_max
+    from mapped
+
+),
+
+counted as (
+
+    select
+        *,
+        {%- for col in token_columns %}
+            case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col[4:] }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from checked
+
+),
+
+judged as (
+
+    select
+        *,
+        case
+            -- malformed OTLP (every span has both ids)
+            when {{ tl_nullif_blank('span_id_text') }} is null or {{ tl_nullif_blank('trace_id_text') }} is null
+                then 'missing_id'
+            -- a span without usage (a tool call, an agent step) is not a usage record: nothing more to check
+            when not has_usage then null
+            when occurred_at is null then 'invalid_timestamp'
+            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
+            when has_usage and has_negative_tokens then 'negative_tokens'
+            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            when has_usage and (n_input < n_cache_read + n_cache_write or n_output < n_reasoning)
+                then 'inconsistent_tokens'
+            when has_usage and coalesce({{ tl_nullif_blank('attr_response_model') }}, {{ tl_nullif_blank('attr_request_model') }}) is null
+                then 'missing_model'
+        end as reject_reason
+    from counted
+
+),
+
+valid_shape as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        lower({{ tl_nullif_blank('trace_id_text') }}) as trace_id,
+        lower({{ tl_nullif_blank('span_id_text') }}) as span_id,
+        lower({{ tl_nullif_blank('parent_span_id_text') }}) as parent_span_id,
+        span_name,
+        occurred_at,
+        lower(coalesce({{ tl_nullif_blank('attr_provider') }}, {{ tl_nullif_blank('attr_system') }})) as provider_hint,
+        {{ tl_nullif_blank('attr_operation') }} as operation_name,
+        coalesce({{ tl_nullif_blank('attr_response_model') }}, {{ tl_nullif_blank('attr_request_model') }}) as model_requested,
+        {{ tl_nullif_blank('attr_response_id') }} as response_id,
+        -- OTLP status code 2 (STATUS_CODE_ERROR) marks a failed span; a failed span that reports usage is billed
+        coalesce(trim(status_code_text) in ('2', 'STATUS_CODE_ERROR'), false) as is_failed,
+        has_usage,
+        {{ tl_nullif_blank('attr_agent') }} as agent,
+        {{ tl_nullif_blank('attr_team') }} as tag_team,
+        {{ tl_nullif_blank('attr_project') }} as project,
+        coalesce({{ tl_nullif_blank('attr_environment_name') }}, {{ tl_nullif_blank('attr_environment') }}) as environment,
+        {{ tl_nullif_blank('attr_client') }} as customer,
+        n_input - n_cache_read - n_cache_write as uncached_input_tokens,
+        n_cache_read as cache_read_tokens,
+        n_cache_write as cache_write_5m_tokens,
+        cast(0 as bigint) as cache_write_1h_tokens,
+        n_output as output_tokens,
+        n_reasoning as reasoning_tokens,
+        n_input as source_input_tokens,
+        {{ dbt.hash(dbt.cast('span', api.Column.translate_type('string'))) }} as record_hash,
+        reject_reason,
+        case when reject_reason is not null then {{ dbt.cast('span', api.Column.translate_type('string')) }} end as raw_record
+    from judged
+
+),
+
+rejected_exports as (
+
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        cast(null as varchar) as trace_id,
+        cast(null as varchar) as span_id,
+        cast(null as varchar) as parent_span_id,
+        cast(null as varchar) as span_name,
+        cast(null as timestamp) as occurred_at,
+        cast(null as varchar) as provider_hint,
+        cast(null as varchar) as operation_name,
+        cast(null as varchar) as model_requested,
+        cast(null as varchar) as response_id,
+        false as is_failed,
+        false as has_usage,
+        cast(null as varchar) as agent,
+        cast(null as varchar) as tag_team,
+        cast(null as varchar) as project,
+        cast(null as varchar) as environment,
+        cast(null as varchar) as customer,
+        cast(0 as bigint) as uncached_input_tokens,
+        cast(0 as bigint) as cache_read_tokens,
+        cast(0 as bigint) as cache_write_5m_tokens,
+        cast(0 as bigint) as cache_write_1h_tokens,
+        cast(0 as bigint) as output_tokens,
+        cast(0 as bigint) as reasoning_tokens,
+        cast(0 as bigint) as source_input_tokens,
+        {{ dbt.hash('raw_document') }} as record_hash,
+        export_reject_reason as reject_reason,
+        case
+            when doc_type = 'ARRAY' then {{ dbt.cast('export_doc', api.Column.translate_type('string')) }}
+            else raw_document
+        end as raw_record
+    from judged_exports
+    where export_reject_reason is not null
+
+),
+
+unioned as (
+
+    select * from valid_shape
+    union all
+    select * from rejected_exports
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            dbt.cast('load_id', api.Column.translate_type('string')), "':'",
+            dbt.cast('document_number', api.Column.translate_type('string')), "':'",
+            dbt.cast('row_number() over (partition by load_id, document_number order by trace_id, span_id, record_hash)',
+                api.Column.translate_type('string'))
+        ]) }} as span_row_key,
+        *
+    from unioned
+
+)
+
+select * from final
