@@ -42,13 +42,37 @@ litellm as (
 
 attempts as (
 
-    select 'gateway' as source, request_id as attempt_id, response_id, provider_hint, occurred_at from gateway
+    select
+        'gateway' as source,
+        request_id as attempt_id,
+        response_id,
+        provider_hint,
+        occurred_at
+    from gateway
     union all
-    select 'jobs' as source, job_id as attempt_id, cast(null as varchar) as response_id, provider_hint, occurred_at from jobs
+    select
+        'jobs' as source,
+        job_id as attempt_id,
+        cast(null as varchar) as response_id,
+        provider_hint,
+        occurred_at
+    from jobs
     union all
-    select 'otel' as source, span_key as attempt_id, response_id, provider_hint, occurred_at from otel
+    select
+        'otel' as source,
+        span_key as attempt_id,
+        response_id,
+        provider_hint,
+        occurred_at
+    from otel
     union all
-    select 'litellm' as source, request_id as attempt_id, request_id as response_id, provider_hint, occurred_at from litellm
+    select
+        'litellm' as source,
+        request_id as attempt_id,
+        request_id as response_id,
+        provider_hint,
+        occurred_at
+    from litellm
 
 ),
 
@@ -61,7 +85,7 @@ ranked as (
             when provider_hint = '{{ provider | lower }}' and source = '{{ source | lower }}' then 0
             {%- endfor %}
             {%- for source in priority %}
-            when source = '{{ source | lower }}' then {{ loop.index }}
+                when source = '{{ source | lower }}' then {{ loop.index }}
             {%- endfor %}
             else {{ priority | length + 1 }}
         end as source_rank
@@ -117,7 +141,7 @@ authoritative_matches as (
             {%- endfor %}
         end as kept_source,
         {%- else %}
-        cast(null as varchar) as kept_source,
+            cast(null as varchar) as kept_source,
         {%- endif %}
         cast(null as varchar) as kept_attempt_id
     from ranked
@@ -132,7 +156,7 @@ authoritative_matches as (
             {%- endfor %}
         )
         {%- else %}
-        and 1 = 0
+            and 1 = 0
         {%- endif %}
 
 ),

@@ -180,10 +180,10 @@ unioned as (
     -- The same call reaching the ledger through two sources counts once (int_usage_attempts_matched).
     select all_sources.*
     from all_sources
-    left join {{ ref('int_usage_attempts_matched') }} as matched
-        on all_sources.source = matched.source
-            and all_sources.attempt_id = matched.attempt_id
-    where matched.attempt_id is null
+    left join {{ ref('int_usage_attempts_matched') }} as set_aside
+        on all_sources.source = set_aside.source
+            and all_sources.attempt_id = set_aside.attempt_id
+    where set_aside.attempt_id is null
 
 ),
 

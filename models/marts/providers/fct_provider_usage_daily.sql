@@ -82,8 +82,10 @@ daily as (
         sum(output_tokens) as output_tokens,
         sum(input_audio_tokens) as input_audio_tokens,
         sum(output_audio_tokens) as output_audio_tokens,
-        sum(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens
-            + input_audio_tokens + output_audio_tokens) as total_tokens,
+        sum(
+            uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens
+            + input_audio_tokens + output_audio_tokens
+        ) as total_tokens,
         sum(requests) as requests,
         sum(web_search_requests) as web_search_requests
     from unioned

@@ -83,18 +83,18 @@ by_response as (
         case
             when early_rule is not null or response_id is null then 1
             else row_number() over (
-                partition by response_id, early_rule
-                order by occurred_at desc, span_id
-            )
+                    partition by response_id, early_rule
+                    order by occurred_at desc, span_id asc
+                )
         end as response_rank,
         case
             when early_rule is null and response_id is not null then first_value(
-                {{ dbt.concat(['trace_id', "':'", 'span_id']) }}
-            ) over (
-                partition by response_id, early_rule
-                order by occurred_at desc, span_id
-                rows between unbounded preceding and unbounded following
-            )
+                    {{ dbt.concat(['trace_id', "':'", 'span_id']) }}
+                ) over (
+                    partition by response_id, early_rule
+                    order by occurred_at desc, span_id asc
+                    rows between unbounded preceding and unbounded following
+                )
         end as response_span_key
     from flagged
 

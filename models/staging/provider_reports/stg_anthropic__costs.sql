@@ -18,7 +18,9 @@ with
 
 results as (
 
-    {{ tl_report_results('anthropic_costs', fields, ['$.workspace_id', '$.description', '$.cost_type', '$.token_type', '$.model', '$.service_tier', '$.context_window']) }}
+    {{ tl_report_results('anthropic_costs', fields, [
+        '$.workspace_id', '$.description', '$.cost_type', '$.token_type', '$.model', '$.service_tier', '$.context_window'
+    ]) }}
 
 ),
 

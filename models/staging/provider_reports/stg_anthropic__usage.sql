@@ -16,11 +16,21 @@
     'service_tier': '$.service_tier',
     'context_window': '$.context_window',
 } -%}
+{%- set count_columns = [
+    'uncached_input_tokens_text',
+    'cache_write_5m_tokens_text',
+    'cache_write_1h_tokens_text',
+    'cache_read_tokens_text',
+    'output_tokens_text',
+    'web_search_requests_text',
+] -%}
 with
 
 results as (
 
-    {{ tl_report_results('anthropic_usage', fields, ['$.model', '$.api_key_id', '$.workspace_id', '$.service_tier', '$.context_window']) }}
+    {{ tl_report_results(
+        'anthropic_usage', fields, ['$.model', '$.api_key_id', '$.workspace_id', '$.service_tier', '$.context_window']
+    ) }}
 
 ),
 
@@ -28,7 +38,7 @@ counted as (
 
     select
         *,
-        {%- for col in ['uncached_input_tokens_text', 'cache_write_5m_tokens_text', 'cache_write_1h_tokens_text', 'cache_read_tokens_text', 'output_tokens_text', 'web_search_requests_text'] %}
+        {%- for col in count_columns %}
             {{ tl_token_count(col) }} as {{ col[:-5] }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from results

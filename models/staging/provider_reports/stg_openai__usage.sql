@@ -17,11 +17,21 @@
     'batch_text': '$.batch',
     'service_tier': '$.service_tier',
 } -%}
+{%- set count_columns = [
+    'input_tokens_text',
+    'output_tokens_text',
+    'input_cached_tokens_text',
+    'input_audio_tokens_text',
+    'output_audio_tokens_text',
+    'num_model_requests_text',
+] -%}
 with
 
 results as (
 
-    {{ tl_report_results('openai_usage', fields, ['$.model', '$.project_id', '$.user_id', '$.api_key_id', '$.batch', '$.service_tier']) }}
+    {{ tl_report_results(
+        'openai_usage', fields, ['$.model', '$.project_id', '$.user_id', '$.api_key_id', '$.batch', '$.service_tier']
+    ) }}
 
 ),
 
@@ -29,7 +39,7 @@ counted as (
 
     select
         *,
-        {%- for col in ['input_tokens_text', 'output_tokens_text', 'input_cached_tokens_text', 'input_audio_tokens_text', 'output_audio_tokens_text', 'num_model_requests_text'] %}
+        {%- for col in count_columns %}
             {{ tl_token_count(col) }} as {{ col[:-5] }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from results

@@ -71,21 +71,45 @@ documents as (
 
 records as (
 
-    select load_id, file_path, file_sha256, document_number, line_number, loaded_at, raw_document, doc_type,
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
         doc as record
     from documents
     where doc_type is distinct from 'ARRAY' and not coalesce(is_page, false)
 
     union all
 
-    select load_id, file_path, file_sha256, document_number, line_number, loaded_at, raw_document, doc_type,
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
         {{ tl_json_array_rows('doc') }} as record
     from documents
     where doc_type = 'ARRAY'
 
     union all
 
-    select load_id, file_path, file_sha256, document_number, line_number, loaded_at, raw_document, doc_type,
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
         {{ tl_json_array_rows('doc', '$.data') }} as record
     from documents
     where is_page

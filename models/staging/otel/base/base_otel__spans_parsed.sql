@@ -163,13 +163,13 @@ spans as (
 span_fields as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        span,
+        spans.load_id,
+        spans.file_path,
+        spans.file_sha256,
+        spans.document_number,
+        spans.line_number,
+        spans.loaded_at,
+        spans.span,
         {{ tl_json_texts('span', span_paths.values() | list) }} as texts,
         {{ tl_otel_attributes(tl_json_get('span', '$.attributes')) }} as span_attributes,
         {{ tl_otel_attributes('resource_attributes') }} as resource_attribute_entries
@@ -180,13 +180,13 @@ span_fields as (
 attributes as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        span,
+        span_fields.load_id,
+        span_fields.file_path,
+        span_fields.file_sha256,
+        span_fields.document_number,
+        span_fields.line_number,
+        span_fields.loaded_at,
+        span_fields.span,
         {%- for name in span_paths %}
             {{ tl_list_element('texts', loop.index) }} as {{ name }},
         {%- endfor %}

@@ -37,14 +37,32 @@ documents as (
 
 pages as (
 
-    select load_id, file_path, file_sha256, format, document_number, line_number, loaded_at, raw_document, doc_type,
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        format,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
         doc as page
     from documents
     where doc_type is distinct from 'ARRAY'
 
     union all
 
-    select load_id, file_path, file_sha256, format, document_number, line_number, loaded_at, raw_document, doc_type,
+    select
+        load_id,
+        file_path,
+        file_sha256,
+        format,
+        document_number,
+        line_number,
+        loaded_at,
+        raw_document,
+        doc_type,
         {{ tl_json_array_rows('doc') }} as page
     from documents
     where doc_type = 'ARRAY'
@@ -192,7 +210,8 @@ final as (
         result,
         record_hash,
         reject_reason,
-        case when reject_reason is not null then coalesce(raw_record, {{ dbt.cast('result', api.Column.translate_type('string')) }}) end as raw_record
+        case when reject_reason is not null then coalesce(raw_record, {{ dbt.cast('result', api.Column.translate_type('string')) }}) end
+            as raw_record
     from unioned
 
 )
