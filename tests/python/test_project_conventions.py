@@ -113,3 +113,55 @@ def test_raw_tables_from_ingest_and_dbt_agree(sample_warehouse: Warehouse, tmp_p
     sql = ("select table_name, column_name, data_type, ordinal_position from information_schema.columns "
            "where table_schema = 'raw' order by 1, 4")
     assert fresh.query(sql) == sample_warehouse.query(sql)
+
+
+LAYER_PREFIXES = {  # models/<layer>/... -> allowed name prefixes (contract names included: published_, focus_)
+    "staging": ("stg_", "base_"),
+    "intermediate": ("int_",),
+    "marts": ("fct_", "dim_", "rpt_", "published_", "focus_"),
+    "audit": ("audit_",),
+}
+
+
+def layer_of(node: dict) -> str:
+    return node["original_file_path"].split("/")[1]
+
+
+def test_model_names_follow_their_layer(manifest: dict) -> None:
+    wrong = [f"{n['original_file_path']}: {n['name']}" for n in project_nodes(manifest, "model")
+             if not n["name"].startswith(LAYER_PREFIXES[layer_of(n)])]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_staging_reads_only_sources_and_marts_never_do(manifest: dict) -> None:
+    """Staging reads sources, seeds, snapshots and other staging models; no model outside staging reads a source."""
+    models = {n["unique_id"]: n for n in project_nodes(manifest, "model")}
+    problems = []
+    for node in models.values():
+        layer = layer_of(node)
+        for parent in node["depends_on"]["nodes"]:
+            kind = parent.split(".", 1)[0]
+            if layer == "staging" and kind == "model" and layer_of(models[parent]) != "staging":
+                problems.append(f"staging model {node['name']} reads {parent}")
+            if layer != "staging" and kind == "source":
+                problems.append(f"{layer} model {node['name']} reads the source {parent}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_seed_source_and_macro_is_documented(manifest: dict) -> None:
+    missing = []
+    for node in project_nodes(manifest, "seed"):
+        if not node["description"].strip():
+            missing.append(f"seed {node['name']}")
+        missing += [f"seed {node['name']}.{c}" for c, col in node["columns"].items() if not col["description"].strip()]
+    for source in manifest["sources"].values():
+        if source["package_name"] != "tokenledger":
+            continue
+        if not (source["description"].strip() and source["source_description"].strip()):
+            missing.append(f"source {source['source_name']}.{source['name']}")
+        missing += [f"source {source['source_name']}.{source['name']}.{c}" for c, col in source["columns"].items()
+                    if not col["description"].strip()]
+    for macro in manifest["macros"].values():
+        if macro["package_name"] == "tokenledger" and not macro["description"].strip():
+            missing.append(f"macro {macro['name']}")
+    assert not missing, "\n".join(missing)

@@ -30,7 +30,7 @@ restatements as (
 
 load_manifest as (
 
-    select * from {{ source('ingest', 'load_manifest') }}
+    select * from {{ ref('stg_ingest__load_manifest') }}
 
 ),
 
