@@ -102,3 +102,25 @@ def test_a_killed_build_is_completed_by_the_next_run(landed: Warehouse, sample_w
     rerun = start(landed, "run_dbt.py", "build", "--target-path", str(tmp_path / "t2"), wait="60")
     assert rerun.wait(timeout=1800) == 0, rerun.out[-3000:]
     assert landed.query(TOTALS) == sample_warehouse.query(TOTALS)
+
+
+def test_a_build_that_spills_to_disk_completes(tmp_path: Path) -> None:
+    """A build over memory_limit spills to TOKENLEDGER_TEMP_DIR and completes with 2 threads.
+
+    Regression: the temp directory used to be a dbt-duckdb `setting`, re-applied on every new cursor,
+    and DuckDB refuses to switch the temp directory once a query has spilled ("Cannot switch temporary
+    directory after the current one has been used"): the 10M bench build failed that way. It is now a
+    config option, set once when the database opens. 1M events under a 300MB limit make the dedupe and
+    the union spill (the same build fails with the old profile).
+    """
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "generate_events.py"), "--events", "1000000",
+                    "--months", "1", "--seed", "3", "--start", "2026-09-01", "--out", str(data)],
+                   check=True, capture_output=True)
+    wh = new_warehouse(tmp_path / "wh", TOKENLEDGER_MEMORY_LIMIT="300MB", TOKENLEDGER_TEMP_DIR=str(tmp_path / "spill"))
+    wh.ingest(data)
+    result = wh.dbt("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+                    "--select", "+int_usage_attempts_unioned", check=False)
+    assert "Cannot switch temporary directory" not in result.stdout
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert wh.scalar("select count(*) from intermediate.int_usage_attempts_unioned") > 900_000
