@@ -632,11 +632,27 @@ def write_text(path: Path, text: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+def write_focus(con: duckdb.DuckDBPyConnection, month: date, out: Path) -> list[Path]:
+    """The month's rows of marts.focus_cost_and_usage as CSV and Parquet (columns and types as in the mart)."""
+    if not relation_exists(con, "marts", "focus_cost_and_usage"):
+        raise ExportError("the warehouse has no marts.focus_cost_and_usage (run `make build` first)")
+    query = ("select * from marts.focus_cost_and_usage "
+             f"where \"BillingPeriodStart\" = timestamp '{month.isoformat()}' order by x_charge_key")
+    paths = [out / f"focus-cost-and-usage-{month:%Y-%m}.csv", out / f"focus-cost-and-usage-{month:%Y-%m}.parquet"]
+    for path, options in zip(paths, ("format csv, header true", "format parquet"), strict=True):
+        tmp = path.with_name(path.name + ".tmp")
+        con.execute(f"copy ({query}) to '{str(tmp).replace(chr(39), chr(39) * 2)}' ({options})")
+        tmp.replace(path)  # never a half-written export under the final name
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "exports", help="output directory (default exports/)")
     parser.add_argument("--db", type=Path, default=default_db_path())
+    parser.add_argument("--focus", action="store_true",
+                        help="also write the month's FOCUS 1.2 cost and usage rows (marts.focus_cost_and_usage) as CSV and Parquet")
     args = parser.parse_args(argv)
     if not args.db.is_file():
         raise ExportError(f"no warehouse at {args.db} (run `make run` first)")
@@ -646,6 +662,10 @@ def main(argv: list[str] | None = None) -> int:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
                 raise ExportError(f"the warehouse {args.db} has no marts.rpt_chargeback_monthly (run `make build` first)")
             data = read_month(con, args.month)
+            if args.focus:
+                args.out.mkdir(parents=True, exist_ok=True)
+                for path in write_focus(con, args.month, args.out):
+                    print(f"tokenledger: wrote {path}")
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise ExportError(f"cannot read the marts of {args.db} ({first_line}); rebuild: make build") from None

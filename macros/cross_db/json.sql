@@ -185,3 +185,23 @@
 {% macro default__tl_entry_value(entries_expr, key) -%}
     {{ exceptions.raise_compiler_error("tl_entry_value is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
+
+{#-
+  A JSON object (as text) of `pairs` ({key: expression}), leaving out keys whose value is NULL;
+  values as JSON strings. '{}' when every value is NULL. Used for FOCUS Tags.
+-#}
+{% macro tl_json_object(pairs) -%}
+    {{ return(adapter.dispatch('tl_json_object', 'tokenledger')(pairs)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_json_object(pairs) -%}
+    cast(to_json(map_from_entries(list_filter([
+        {%- for key, expr in pairs.items() %}
+        {'k': '{{ key }}', 'v': cast({{ expr }} as varchar)}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ], lambda e: e.v is not null))) as varchar)
+{%- endmacro %}
+
+{% macro default__tl_json_object(pairs) -%}
+    {{ exceptions.raise_compiler_error("tl_json_object is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}
