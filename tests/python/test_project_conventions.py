@@ -165,3 +165,13 @@ def test_every_seed_source_and_macro_is_documented(manifest: dict) -> None:
         if macro["package_name"] == "tokenledger" and not macro["description"].strip():
             missing.append(f"macro {macro['name']}")
     assert not missing, "\n".join(missing)
+
+
+def test_dbt_docs_generate_works(sample_warehouse: Warehouse) -> None:
+    """`dbt docs generate` builds the catalog of every relation, with the exposures in the manifest."""
+    sample_warehouse.dbt("docs", "generate")
+    catalog = json.loads((sample_warehouse.root / "target" / "catalog.json").read_text(encoding="utf-8"))
+    manifest = json.loads((sample_warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {n["unique_id"] for n in project_nodes(manifest, "model")}
+    assert models <= set(catalog["nodes"]), sorted(models - set(catalog["nodes"]))
+    assert {e["name"] for e in manifest["exposures"].values()} >= {"chargeback_exports", "spend_alerts", "chargeback_report"}
