@@ -1327,7 +1327,7 @@ class Runner:
         self.baseline("floor", "floor")
         self.baseline("pandas", "pandas")
         if self.quick:
-            self.dbt("dbt_build", "build", "--full-refresh", "--select", "+fct_team_monthly_spend", "audit_rejected_rows",
+            self.dbt("dbt_build", "build", "--full-refresh", "--select", "+fct_team_monthly_spend", "+audit_rejected_rows",
                      "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
         else:
             self.dbt("dbt_build", "build", "--full-refresh", *PRODUCTION)
