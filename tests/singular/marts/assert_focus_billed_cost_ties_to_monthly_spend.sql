@@ -1,10 +1,10 @@
--- noqa: disable=RF06
--- (FOCUS column names are quoted to keep their case on every engine)
 {#-
   The FOCUS export's BilledCost, summed per billing period and sub-account (team), equals
   fct_team_monthly_spend.cost_usd exactly; ListCost equals its list_cost_usd. Returns the differing
   (month, team) pairs.
 -#}
+-- noqa: disable=RF06
+-- (FOCUS column names are quoted to keep their case on every engine)
 with
 
 focus as (
