@@ -167,11 +167,15 @@ def test_every_seed_source_and_macro_is_documented(manifest: dict) -> None:
     assert not missing, "\n".join(missing)
 
 
-def test_dbt_docs_generate_works(sample_warehouse: Warehouse) -> None:
-    """`dbt docs generate` builds the catalog of every relation, with the exposures in the manifest."""
-    sample_warehouse.dbt("docs", "generate")
-    catalog = json.loads((sample_warehouse.root / "target" / "catalog.json").read_text(encoding="utf-8"))
-    manifest = json.loads((sample_warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+def test_dbt_docs_generate_works(sample_warehouse: Warehouse, tmp_path) -> None:
+    """`dbt docs generate` builds the catalog of every relation, with the exposures in the manifest.
+
+    Its own target path: the shared sample warehouse's run_results.json (the build's) must stay as it is.
+    """
+    docs = Warehouse(tmp_path, {"TOKENLEDGER_DB": str(sample_warehouse.db)})
+    docs.dbt("docs", "generate")
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = {n["unique_id"] for n in project_nodes(manifest, "model")}
     assert models <= set(catalog["nodes"]), sorted(models - set(catalog["nodes"]))
     assert {e["name"] for e in manifest["exposures"].values()} >= {"chargeback_exports", "spend_alerts", "chargeback_report"}
