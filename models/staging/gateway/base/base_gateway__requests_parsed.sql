@@ -48,10 +48,7 @@ with
 source as (
 
     select * from {{ source('gateway', 'gateway_requests') }}
-    {%- if is_incremental() %}
-        -- Raw rows are append-only, one load per file with increasing load_id: parse only new loads.
-        where load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {%- endif %}
+    where {{ tl_unseen_loads() }}
 
 ),
 

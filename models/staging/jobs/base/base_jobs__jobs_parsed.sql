@@ -11,10 +11,7 @@ with
 source as (
 
     select * from {{ source('jobs', 'jobs_export') }}
-    {%- if is_incremental() %}
-        -- Raw rows are append-only, one load per file with increasing load_id: parse only new loads.
-        where load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {%- endif %}
+    where {{ tl_unseen_loads() }}
 
 ),
 

@@ -43,9 +43,7 @@ source as (
 
     select * from {{ source('documents', 'source_documents') }}
     where format in ('litellm_json', 'litellm_jsonl', 'litellm_csv')
-    {%- if is_incremental() %}
-        and load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {%- endif %}
+        and {{ tl_unseen_loads() }}
 
 ),
 

@@ -44,10 +44,7 @@ source as (
 
     select * from {{ source('documents', 'source_documents') }}
     where format in ('otlp_json', 'otlp_jsonl')
-    {%- if is_incremental() %}
-        -- Raw rows are append-only, one load per file with increasing load_id: parse only new loads.
-        and load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {%- endif %}
+        and {{ tl_unseen_loads() }}
 
 ),
 

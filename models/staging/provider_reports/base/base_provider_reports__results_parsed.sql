@@ -11,9 +11,7 @@ source as (
 
     select * from {{ source('documents', 'source_documents') }}
     where format in ('openai_usage', 'openai_costs', 'anthropic_usage', 'anthropic_costs')
-    {%- if is_incremental() %}
-        and load_id > (select coalesce(max(load_id), 0) from {{ this }})
-    {%- endif %}
+        and {{ tl_unseen_loads() }}
 
 ),
 
