@@ -67,50 +67,24 @@ documents as (
 
 ),
 
+containers as (
+
+    -- what holds the records: a page's data array, else the document (an array of records, or one record)
+    select
+        *,
+        case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
+        case when is_page then 'ARRAY' else doc_type end as container_type
+    from documents
+
+),
+
 records as (
 
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        doc as record
-    from documents
-    where doc_type is distinct from 'ARRAY' and not coalesce(is_page, false)
-
-    union all
-
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        {{ tl_json_array_rows('doc') }} as record
-    from documents
-    where doc_type = 'ARRAY'
-
-    union all
-
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        {{ tl_json_array_rows('doc', '$.data') }} as record
-    from documents
-    where is_page
+    {{ tl_json_elements(
+        'containers', 'container', 'container_type',
+        ['load_id', 'file_path', 'file_sha256', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
+        'record'
+    ) }}
 
 ),
 

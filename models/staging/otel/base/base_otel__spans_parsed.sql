@@ -69,33 +69,11 @@ documents as (
 -- A document is one export object or a JSON array of them.
 exports as (
 
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        doc as export_doc
-    from documents
-    where doc_type is distinct from 'ARRAY'
-
-    union all
-
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        {{ tl_json_array_rows('doc') }} as export_doc
-    from documents
-    where doc_type = 'ARRAY'
+    {{ tl_json_elements(
+        'documents', 'doc', 'doc_type',
+        ['load_id', 'file_path', 'file_sha256', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
+        'export_doc'
+    ) }}
 
 ),
 

@@ -33,37 +33,14 @@ documents as (
 
 ),
 
+-- A document is one page or a JSON array of pages.
 pages as (
 
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        doc as page
-    from documents
-    where doc_type is distinct from 'ARRAY'
-
-    union all
-
-    select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
-        raw_document,
-        doc_type,
-        {{ tl_json_array_rows('doc') }} as page
-    from documents
-    where doc_type = 'ARRAY'
+    {{ tl_json_elements(
+        'documents', 'doc', 'doc_type',
+        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
+        'page'
+    ) }}
 
 ),
 
