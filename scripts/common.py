@@ -1,5 +1,8 @@
 """Shared helpers for tokenledger's scripts: paths, warehouse connection, the writer lock, money formatting.
 
+The Postgres warehouse (the `postgres` dbt target): where it is (pg_conninfo, from TOKENLEDGER_PG_*) and
+its writer lock (postgres_lock). psycopg is only imported by the scripts that talk to Postgres.
+
 Every script imports this module instead of copying code. Keep it small and typed.
 """
 
@@ -12,17 +15,32 @@ import fcntl
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+if TYPE_CHECKING:
+    import psycopg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "warehouse/tokenledger.duckdb"
 # How long a second writer waits for the warehouse before giving up with a clear message.
 DEFAULT_LOCK_WAIT_SECONDS = float(os.environ.get("TOKENLEDGER_LOCK_WAIT", "600"))
+# The Postgres warehouse: libpq keyword -> (environment variable, default); the same as profiles.yml's `postgres`.
+PG_ENV = {
+    "host": ("TOKENLEDGER_PG_HOST", "127.0.0.1"),
+    "port": ("TOKENLEDGER_PG_PORT", "5432"),
+    "user": ("TOKENLEDGER_PG_USER", "tokenledger"),
+    "password": ("TOKENLEDGER_PG_PASSWORD", ""),
+    "dbname": ("TOKENLEDGER_PG_DBNAME", "tokenledger"),
+}
+PG_CONNECT_TIMEOUT_SECONDS = 10
+# The advisory lock key of tokenledger's writer lock on Postgres (pg_advisory_lock(bigint)): b"tokenled".
+PG_LOCK_KEY = int.from_bytes(b"tokenled", "big")
 
 
 def default_db_path() -> Path:
@@ -40,6 +58,32 @@ def connect(db_path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     return con
+
+
+def pg_settings() -> dict[str, str]:
+    """The Postgres warehouse's host, port, user, password and dbname: env TOKENLEDGER_PG_*, else the defaults."""
+    return {key: os.environ.get(var, default) for key, (var, default) in PG_ENV.items()}
+
+
+def pg_conninfo() -> str:
+    """A libpq connection string for the Postgres warehouse (pg_settings, connect_timeout 10 s).
+
+    An empty password is left out, so that libpq's own PGPASSWORD / ~/.pgpass still apply.
+    """
+    settings = {key: value for key, value in pg_settings().items() if value or key != "password"}
+    settings["connect_timeout"] = str(PG_CONNECT_TIMEOUT_SECONDS)
+    return " ".join(f"{key}={_libpq_quote(value)}" for key, value in settings.items())
+
+
+def pg_label() -> str:
+    """The Postgres warehouse for messages, without the password: user@host:port/dbname."""
+    s = pg_settings()
+    return f"{s['user']}@{s['host']}:{s['port']}/{s['dbname']}"
+
+
+def _libpq_quote(value: str) -> str:
+    """A conninfo value in single quotes, backslash and quote escaped (libpq's rules)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def money(value: Decimal | None) -> str:
@@ -96,6 +140,20 @@ def lock_path(db_path: Path | str) -> Path:
     return Path(str(db_path) + ".lock")
 
 
+def _wait_for_lock(try_lock: Callable[[], bool], wait_seconds: float, busy: str, waiting: str) -> None:
+    """Call try_lock every 0.2 s until it succeeds; announce the wait once on stderr (`waiting`); after
+    `wait_seconds`, exit with status 1 and the message `busy; gave up after <n>s`."""
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while not try_lock():
+        if time.monotonic() >= deadline:
+            raise SystemExit(f"{busy}; gave up after {wait_seconds:.0f}s")
+        if not announced:
+            print(waiting, file=sys.stderr)
+            announced = True
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> Iterator[None]:
     """Hold the single-writer lock of a warehouse file (an flock beside it).
@@ -107,25 +165,48 @@ def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
-        deadline = time.monotonic() + wait_seconds
-        announced = False
-        while True:
+
+        def try_flock() -> bool:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                if time.monotonic() >= deadline:
-                    raise SystemExit(
-                        f"tokenledger: the warehouse {db_path} is busy (another ingest or build holds "
-                        f"{path}); gave up after {wait_seconds:.0f}s"
-                    ) from None
-                if not announced:
-                    print(f"tokenledger: waiting for another run to release {path} ...", file=sys.stderr)
-                    announced = True
-                time.sleep(0.2)
+                return False
+            return True
+
+        _wait_for_lock(
+            try_flock, wait_seconds,
+            busy=f"tokenledger: the warehouse {db_path} is busy (another ingest or build holds {path})",
+            waiting=f"tokenledger: waiting for another run to release {path} ...",
+        )  # fmt: skip
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def postgres_lock(con: psycopg.Connection[Any], wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold tokenledger's writer lock on the Postgres warehouse: the session advisory lock PG_LOCK_KEY.
+
+    The Postgres counterpart of warehouse_lock, on `con` (an autocommit connection, kept open for the
+    run): overlapping runs wait, polling pg_try_advisory_lock, and after `wait_seconds` exit with a
+    clear message. The server releases the lock when the session ends, so a killed run leaves none.
+    """
+
+    def try_advisory_lock() -> bool:
+        row = con.execute("select pg_try_advisory_lock(%s)", [PG_LOCK_KEY]).fetchone()
+        return bool(row and row[0])
+
+    where = f"advisory lock {PG_LOCK_KEY} on {pg_label()}"
+    _wait_for_lock(
+        try_advisory_lock, wait_seconds,
+        busy=f"tokenledger: the Postgres warehouse is busy (another ingest holds {where})",
+        waiting=f"tokenledger: waiting for another run to release {where} ...",
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        if not con.closed:  # a lost connection has released it already
+            con.execute("select pg_advisory_unlock(%s)", [PG_LOCK_KEY])

@@ -13,6 +13,22 @@
     try_cast({{ text_expr }} as json)
 {%- endmacro %}
 
+{#- jsonb; Postgres has no try-cast, so a small function created by tl_create_engine_functions. -#}
+{% macro postgres__tl_json_parse(text_expr) -%}
+    {{ tl_engine_function('try_jsonb') }}({{ text_expr }})
+{%- endmacro %}
+
+{#- A JSONPath of the simple form this project uses ('$', '$.a.b') as a Postgres path literal ('{a,b}'). -#}
+{% macro tl_pg_json_path(path) -%}
+    {%- if path == '$' -%}
+        '{}'
+    {%- elif path.startswith('$.') and '[' not in path and '"' not in path -%}
+        '{ {{- path[2:].split('.') | join(',') -}} }'
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("tl_pg_json_path: unsupported JSON path " ~ path) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro default__tl_json_parse(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_json_parse is not implemented for adapter " ~ adapter.type() ~ "; add a dispatched macro in macros/cross_db/json.sql") }}
 {%- endmacro %}
@@ -24,6 +40,17 @@
 
 {% macro duckdb__tl_json_type(json_expr, path) -%}
     json_type({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro postgres__tl_json_type(json_expr, path) -%}
+    case jsonb_typeof({{ json_expr }} #> {{ tl_pg_json_path(path) }})
+        when 'object' then 'OBJECT'
+        when 'array' then 'ARRAY'
+        when 'string' then 'VARCHAR'
+        when 'boolean' then 'BOOLEAN'
+        when 'null' then 'NULL'
+        when 'number' then case when ({{ json_expr }} #>> {{ tl_pg_json_path(path) }}) ~ '^-?[0-9]+$' then 'BIGINT' else 'DOUBLE' end
+    end
 {%- endmacro %}
 
 {% macro default__tl_json_type(json_expr, path) -%}
@@ -39,6 +66,10 @@
     json_extract_string({{ json_expr }}, '{{ path }}')
 {%- endmacro %}
 
+{% macro postgres__tl_json_text(json_expr, path) -%}
+    ({{ json_expr }} #>> {{ tl_pg_json_path(path) }})
+{%- endmacro %}
+
 {% macro default__tl_json_text(json_expr, path) -%}
     {{ exceptions.raise_compiler_error("tl_json_text is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -50,6 +81,11 @@
 
 {% macro duckdb__tl_json_get(json_expr, path) -%}
     json_extract({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#- A JSON null at the path reads as NULL, as DuckDB's json_extract returns it. -#}
+{% macro postgres__tl_json_get(json_expr, path) -%}
+    nullif({{ json_expr }} #> {{ tl_pg_json_path(path) }}, 'null'::jsonb)
 {%- endmacro %}
 
 {% macro default__tl_json_get(json_expr, path) -%}
@@ -68,6 +104,11 @@
     map_entries(json_transform({{ obj_expr }}, '"MAP(VARCHAR, VARCHAR)"'))
 {%- endmacro %}
 
+{#- On Postgres the entries are the jsonb object itself (looked up with jsonb_each_text). -#}
+{% macro postgres__tl_json_entries(obj_expr) -%}
+    {{ obj_expr }}
+{%- endmacro %}
+
 {% macro default__tl_json_entries(obj_expr) -%}
     {{ exceptions.raise_compiler_error("tl_json_entries is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -82,6 +123,11 @@
 
 {% macro duckdb__tl_json_text_ci(entries_expr, key) -%}
     list_filter({{ entries_expr }}, lambda e: lower(e.key) = '{{ key | lower }}')[1].value
+{%- endmacro %}
+
+{#- jsonb keeps one value per exact key; among keys differing only in case, the first in jsonb's key order wins. -#}
+{% macro postgres__tl_json_text_ci(entries_expr, key) -%}
+    (select e.value from jsonb_each_text({{ entries_expr }}) as e where lower(e.key) = '{{ key | lower }}' order by e.key limit 1)
 {%- endmacro %}
 
 {% macro default__tl_json_text_ci(entries_expr, key) -%}
@@ -100,6 +146,10 @@
     json_extract_string({{ json_expr }}, [{% for path in paths %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor %}])
 {%- endmacro %}
 
+{% macro postgres__tl_json_texts(json_expr, paths) -%}
+    array[{% for path in paths %}{{ json_expr }} #>> {{ tl_pg_json_path(path) }}{% if not loop.last %}, {% endif %}{% endfor %}]
+{%- endmacro %}
+
 {% macro default__tl_json_texts(json_expr, paths) -%}
     {{ exceptions.raise_compiler_error("tl_json_texts is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -111,6 +161,10 @@
 
 {% macro duckdb__tl_json_gets(json_expr, paths) -%}
     json_extract({{ json_expr }}, [{% for path in paths %}'{{ path }}'{% if not loop.last %}, {% endif %}{% endfor %}])
+{%- endmacro %}
+
+{% macro postgres__tl_json_gets(json_expr, paths) -%}
+    array[{% for path in paths %}{{ postgres__tl_json_get(json_expr, path) }}{% if not loop.last %}, {% endif %}{% endfor %}]
 {%- endmacro %}
 
 {% macro default__tl_json_gets(json_expr, paths) -%}
@@ -126,6 +180,10 @@
     {{ list_expr }}[{{ position }}]
 {%- endmacro %}
 
+{% macro postgres__tl_list_element(list_expr, position) -%}
+    ({{ list_expr }})[{{ position }}]
+{%- endmacro %}
+
 {#-
   The elements of the JSON array at `path` of a JSON value, one output row per element: a set-returning
   expression for a select list (DuckDB unnest; Postgres jsonb_array_elements). No row when the value at
@@ -137,6 +195,10 @@
 
 {% macro duckdb__tl_json_array_rows(json_expr, path) -%}
     unnest(json_extract({{ json_expr }}, '{{ path }}[*]'))
+{%- endmacro %}
+
+{% macro postgres__tl_json_array_rows(json_expr, path) -%}
+    jsonb_array_elements(case when jsonb_typeof({{ json_expr }} #> {{ tl_pg_json_path(path) }}) = 'array' then {{ json_expr }} #> {{ tl_pg_json_path(path) }} end)
 {%- endmacro %}
 
 {% macro default__tl_json_array_rows(json_expr, path) -%}
@@ -169,6 +231,26 @@
     ) end
 {%- endmacro %}
 
+{#- On Postgres the entries are a jsonb object {key: value text}; for a repeated key the first attribute wins. -#}
+{% macro postgres__tl_otel_attributes(json_expr) -%}
+    case when jsonb_typeof({{ json_expr }}) = 'array' then (
+        select coalesce(
+            jsonb_object_agg(
+                attr.a ->> 'key',
+                coalesce(
+                    attr.a -> 'value' ->> 'stringValue', attr.a -> 'value' ->> 'intValue',
+                    regexp_replace(attr.a -> 'value' ->> 'doubleValue', '^(-?[0-9]+)[.]0+$', '\1'),
+                    attr.a -> 'value' ->> 'boolValue'
+                )
+                order by attr.n desc
+            ),
+            '{}'::jsonb
+        )
+        from jsonb_array_elements({{ json_expr }}) with ordinality as attr (a, n)
+        where jsonb_typeof(attr.a) = 'object' and attr.a ->> 'key' is not null
+    ) end
+{%- endmacro %}
+
 {% macro default__tl_otel_attributes(json_expr) -%}
     {{ exceptions.raise_compiler_error("tl_otel_attributes is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -180,6 +262,10 @@
 
 {% macro duckdb__tl_entry_value(entries_expr, key) -%}
     list_filter({{ entries_expr }}, lambda e: e.key = '{{ key }}')[1].value
+{%- endmacro %}
+
+{% macro postgres__tl_entry_value(entries_expr, key) -%}
+    ({{ entries_expr }} ->> '{{ key }}')
 {%- endmacro %}
 
 {% macro default__tl_entry_value(entries_expr, key) -%}
@@ -200,6 +286,15 @@
         {'k': '{{ key }}', 'v': cast({{ expr }} as varchar)}{% if not loop.last %},{% endif %}
         {%- endfor %}
     ], lambda e: e.v is not null))) as varchar)
+{%- endmacro %}
+
+{#- json (not jsonb) keeps the keys in the given order. -#}
+{% macro postgres__tl_json_object(pairs) -%}
+    cast(json_strip_nulls(json_build_object(
+        {%- for key, expr in pairs.items() %}
+        '{{ key }}', cast({{ expr }} as text){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    )) as text)
 {%- endmacro %}
 
 {% macro default__tl_json_object(pairs) -%}

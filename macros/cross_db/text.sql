@@ -42,6 +42,23 @@
     try_cast({{ expr }} as {{ data_type }})
 {%- endmacro %}
 
+{#-
+  Postgres has no try-cast: one small function per target type (tl_create_engine_functions); a
+  decimal(p, s) goes through try_numeric and is NULL when it does not fit p digits, as DuckDB's try_cast.
+-#}
+{% macro postgres__tl_try_cast(expr, data_type) -%}
+    {%- set decimal = modules.re.match('^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$', data_type | lower) -%}
+    {%- if data_type | lower in ('varchar', 'text', 'string') -%}
+        cast({{ expr }} as text)
+    {%- elif decimal -%}
+        {%- set precision, scale = decimal.group(1) | int, decimal.group(2) | int -%}
+        {%- set parsed = tl_engine_function('try_numeric') ~ '(cast(' ~ expr ~ ' as text))' -%}
+        case when abs(round({{ parsed }}, {{ scale }})) < 1e{{ precision - scale }} then cast({{ parsed }} as numeric({{ precision }}, {{ scale }})) end
+    {%- else -%}
+        {{ tl_engine_function('try_' ~ tl_pg_type_suffix(data_type)) }}(cast({{ expr }} as text))
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro default__tl_try_cast(expr, data_type) -%}
     {{ dbt.safe_cast(expr, data_type) }}
 {%- endmacro %}

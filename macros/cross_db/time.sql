@@ -17,6 +17,21 @@
     end
 {%- endmacro %}
 
+{#-
+  Postgres accepts far more than ISO-8601 ('now', 'today', 'Jan 5 2026'); only ISO-shaped text is cast,
+  so both engines accept the same inputs.
+-#}
+{% macro postgres__tl_parse_utc_timestamp(text_expr) -%}
+    {%- set normalised = "upper(regexp_replace(trim(" ~ text_expr ~ "), '[[:space:]]+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$', '\\1'))" -%}
+    case
+        when {{ normalised }} !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+            then null
+        when {{ normalised }} ~ '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
+            then {{ tl_try_cast(normalised, 'timestamptz') }} at time zone 'UTC'
+        else {{ tl_try_cast(normalised, 'timestamp') }}
+    end
+{%- endmacro %}
+
 {% macro default__tl_parse_utc_timestamp(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_parse_utc_timestamp is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -43,6 +58,15 @@
     make_timestamp(cast(try_cast(trim({{ text_expr }}) as hugeint) // 1000 as bigint))
 {%- endmacro %}
 
+{#- Whole seconds and microseconds added separately: exact (no float seconds). -#}
+{% macro postgres__tl_timestamp_from_unix_nanos(text_expr) -%}
+    case when trim({{ text_expr }}) ~ '^-?[0-9]{1,30}$' then
+        timestamp '1970-01-01 00:00:00'
+        + div(cast(trim({{ text_expr }}) as numeric), 1000000000) * interval '1 second'
+        + div(mod(cast(trim({{ text_expr }}) as numeric), 1000000000), 1000) * interval '1 microsecond'
+    end
+{%- endmacro %}
+
 {% macro default__tl_timestamp_from_unix_nanos(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_nanos is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -54,6 +78,10 @@
 
 {% macro duckdb__tl_timestamp_from_unix_seconds(text_expr) -%}
     make_timestamp(try_cast(trim(cast({{ text_expr }} as varchar)) as bigint) * 1000000)
+{%- endmacro %}
+
+{% macro postgres__tl_timestamp_from_unix_seconds(text_expr) -%}
+    (timestamp '1970-01-01 00:00:00' + {{ tl_try_cast('trim(cast(' ~ text_expr ~ ' as text))', 'bigint') }} * interval '1 second')
 {%- endmacro %}
 
 {% macro default__tl_timestamp_from_unix_seconds(text_expr) -%}

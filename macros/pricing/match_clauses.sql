@@ -37,6 +37,15 @@
     end
 {%- endmacro %}
 
+{% macro postgres__tl_compact_date_normalized(ref_expr) -%}
+    {%- set pattern = "-(20[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(-|:|$)" -%}
+    case
+        when {{ ref_expr }} ~ '{{ pattern }}'
+            and {{ tl_try_cast("array_to_string((regexp_match(" ~ ref_expr ~ ", '" ~ pattern ~ "'))[1:3], '-')", 'date') }} is not null
+            then regexp_replace({{ ref_expr }}, '{{ pattern }}', '-\1-\2-\3\4')
+    end
+{%- endmacro %}
+
 {% macro default__tl_compact_date_normalized(ref_expr) -%}
     {{ exceptions.raise_compiler_error("tl_compact_date_normalized is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}

@@ -97,7 +97,9 @@ by_response as (
 
     select
         *,
-        count(distinct source) over (partition by response_id) as sources_with_response,
+        -- distinct sources per response id (count(distinct) is not a window function on every engine)
+        dense_rank() over (partition by response_id order by source)
+        + dense_rank() over (partition by response_id order by source desc) - 1 as sources_with_response,
         row_number() over (partition by response_id order by source_rank, source, attempt_id) as response_rank
     from ranked
     where response_id is not null

@@ -61,7 +61,7 @@ parsed as (
 
 ),
 
-objects as (
+objects as {{ tl_materialized() }} (
 
     select
         *,
@@ -90,7 +90,7 @@ fields as (
 
 ),
 
-usage_fields as (
+usage_fields as {{ tl_materialized() }} (
 
     select
         load_id,
