@@ -77,3 +77,43 @@ def copy_project(destination: Path) -> Path:
         ignore=shutil.ignore_patterns(".venv", ".git", "target", "logs", "warehouse", "__pycache__", ".pytest_cache"),
     )
     return destination
+
+
+@dataclass
+class PgWarehouse(Warehouse):
+    """The same project on a Postgres database: `ingest.py --target postgres`, `dbt --target postgres`.
+
+    `root` holds dbt's target and log paths; the data lives in the database that `pg_env`
+    (TOKENLEDGER_PG_*) names.
+    """
+
+    pg_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), **self.pg_env}
+
+    def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "--target", "postgres", *map(str, paths)],
+            cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
+        )  # fmt: skip
+        if check and result.returncode != 0:
+            raise AssertionError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return super().dbt(*args, "--target", "postgres", check=check)
+
+    def conninfo(self, user: str | None = None, password: str | None = None) -> str:
+        e = self.pg_env
+        return (
+            f"host={e['TOKENLEDGER_PG_HOST']} port={e['TOKENLEDGER_PG_PORT']} dbname={e['TOKENLEDGER_PG_DBNAME']} "
+            f"user={user or e['TOKENLEDGER_PG_USER']} password={password or e['TOKENLEDGER_PG_PASSWORD']}"
+        )
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """As Warehouse.query: DuckDB-style `?` placeholders (turned into psycopg's %s)."""
+        import psycopg
+
+        with psycopg.connect(self.conninfo()) as con:
+            return con.execute(sql.replace("?", "%s") if params else sql, params or None).fetchall()
