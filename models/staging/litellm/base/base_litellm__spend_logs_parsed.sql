@@ -248,7 +248,8 @@ final as (
         n_output as output_tokens,
         n_reasoning as reasoning_tokens,
         n_input as source_input_tokens,
-        {{ dbt.hash(dbt.cast("coalesce(" ~ dbt.cast("record", api.Column.translate_type("string")) ~ ", raw_document)", api.Column.translate_type('string'))) }} as record_hash,
+        {%- set record_text = dbt.cast('record', api.Column.translate_type('string')) %}
+        {{ dbt.hash('coalesce(' ~ record_text ~ ', raw_document)') }} as record_hash,
         reject_reason,
         case
             when reject_reason is null then null
