@@ -202,7 +202,7 @@ def postgres_lock(con: psycopg.Connection[Any], wait_seconds: float = DEFAULT_LO
     where = f"advisory lock {PG_LOCK_KEY} on {pg_label()}"
     _wait_for_lock(
         try_advisory_lock, wait_seconds,
-        busy=f"tokenledger: the Postgres warehouse is busy (another ingest holds {where})",
+        busy=f"tokenledger: the Postgres warehouse is busy (another ingest or build holds {where})",
         waiting=f"tokenledger: waiting for another run to release {where} ...",
     )  # fmt: skip
     try:

@@ -215,3 +215,21 @@ def test_every_team_has_a_role_and_the_analyst_group_reads_every_row(sample_pair
         for table in (*TEAM_FACING, "fct_usage_events"):
             (count,) = con.execute(f"select count(*) from marts.{table}").fetchone()  # type: ignore[misc]
             assert count == duck.scalar(f"select count(*) from marts.{table}"), table
+
+
+def test_run_dbt_waits_for_the_postgres_writer_lock(sample_pair: tuple[Warehouse, PgWarehouse]) -> None:
+    """scripts/run_dbt.py --target postgres takes the warehouse's advisory lock (the one ingest takes)."""
+    import subprocess
+
+    from common import PG_LOCK_KEY
+
+    _, pg = sample_pair
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "run_dbt.py"), "parse", "--target", "postgres",
+               "--target-path", str(pg.root / "target-locked")]  # fmt: skip
+    with psycopg.connect(pg.conninfo(), autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(%s)", [PG_LOCK_KEY])
+        blocked = subprocess.run(command, env={**pg.env(), "TOKENLEDGER_LOCK_WAIT": "1"}, capture_output=True, text=True)
+        assert blocked.returncode == 1
+        assert "the Postgres warehouse is busy" in blocked.stderr
+        holder.execute("select pg_advisory_unlock(%s)", [PG_LOCK_KEY])
+    assert subprocess.run(command, env={**pg.env(), "TOKENLEDGER_LOCK_WAIT": "5"}, capture_output=True).returncode == 0
