@@ -20,6 +20,7 @@
         'timestamptz': 'timestamptz',
         'boolean': 'boolean',
         'numeric': 'numeric',
+        'jsonb': 'jsonb',
     }) }}
 {%- endmacro %}
 
@@ -65,14 +66,6 @@
             return trim_scale(value::numeric);
         end if;
         return value;
-    end
-    $fn$;
-    create or replace function tl_engine.try_jsonb(value text) returns jsonb
-    language plpgsql immutable parallel safe as $fn$
-    begin
-        return value::jsonb;
-    exception when others then
-        return null;
     end
     $fn$;
 {%- endmacro %}
