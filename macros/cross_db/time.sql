@@ -58,9 +58,9 @@
     make_timestamp(cast(try_cast(trim({{ text_expr }}) as hugeint) // 1000 as bigint))
 {%- endmacro %}
 
-{#- Whole seconds and microseconds added separately: exact (no float seconds). -#}
+{#- Whole seconds and microseconds added separately: exact (no float seconds); up to 19 digits (year 2286). -#}
 {% macro postgres__tl_timestamp_from_unix_nanos(text_expr) -%}
-    case when trim({{ text_expr }}) ~ '^-?[0-9]{1,30}$' then
+    case when trim({{ text_expr }}) ~ '^-?[0-9]{1,19}$' then
         timestamp '1970-01-01 00:00:00'
         + div(cast(trim({{ text_expr }}) as numeric), 1000000000) * interval '1 second'
         + div(mod(cast(trim({{ text_expr }}) as numeric), 1000000000), 1000) * interval '1 microsecond'
