@@ -135,7 +135,7 @@ spans as (
 
 ),
 
-span_fields as (
+span_fields as {{ tl_materialized() }} (
 
     select
         spans.load_id,
@@ -152,7 +152,7 @@ span_fields as (
 
 ),
 
-attributes as (
+attributes as {{ tl_materialized() }} (
 
     select
         span_fields.load_id,
