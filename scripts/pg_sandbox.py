@@ -38,10 +38,6 @@ class Server:
     port: int
     password: str
 
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
     def env(self) -> dict[str, str]:
         """The profile's `postgres` target and `ingest.py --target postgres` read these."""
         return {
@@ -81,30 +77,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _runas() -> list[str]:
-    """Prefix that runs a server binary as a non-root user when we are root (PostgreSQL refuses root)."""
+def _server_user() -> pwd.struct_passwd | None:
+    """The unprivileged user the server runs as when we are root (PostgreSQL refuses root): postgres, else
+    nobody; None when we are not root."""
     if os.geteuid() != 0:
-        return []
+        return None
     for name in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
-            user = pwd.getpwnam(name)
-            return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
+            return pwd.getpwnam(name)
     raise RuntimeError("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
 
 
+def _runas() -> list[str]:
+    """Prefix that runs a server binary as _server_user(), if any."""
+    user = _server_user()
+    if user is None:
+        return []
+    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
+
+
 def _chown_to_server_user(path: Path) -> None:
-    if os.geteuid() != 0:
-        return
-    user = pwd.getpwnam("postgres") if _has_user("postgres") else pwd.getpwnam("nobody")
-    os.chown(path, user.pw_uid, user.pw_gid)
-
-
-def _has_user(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
+    user = _server_user()
+    if user is not None:
+        os.chown(path, user.pw_uid, user.pw_gid)
 
 
 def start(root: Path) -> Server:

@@ -1,14 +1,14 @@
 {#-
   Engine functions: the few helpers an engine lacks, created by an on-run-start hook before any model
   runs. DuckDB needs none (it has try_cast). Postgres has no try-cast: `try_<type>(text)` returns NULL
-  instead of failing on text that does not cast, and `try_jsonb(text)` parses JSON the same way. They
+  instead of failing on text that does not cast (`try_jsonb(text)` parses JSON, `try_decimal` fits a decimal(p, s)). They
   live in the schema `tl_engine` and are replaced on every run (create or replace), so a project
   upgrade never leaves a stale definition behind.
 -#}
 
 {#-
   Target types tl_try_cast supports on engines without a native try-cast, keyed by function suffix
-  (decimal(p, s) is try_numeric plus a range check, in postgres__tl_try_cast).
+  (decimal(p, s) has its own function, try_decimal(text, digits, scale), below).
 -#}
 {% macro tl_try_cast_types() -%}
     {{ return({
@@ -59,6 +59,21 @@
     end
     $fn$;
     {%- endfor %}
+    {#- decimal(p, s): the value rounded to `scale`, NULL when it does not parse or needs more than p digits. #}
+    create or replace function tl_engine.try_decimal(value text, digits integer, scale integer) returns numeric
+    language plpgsql immutable parallel safe as $fn$
+    declare
+        rounded numeric;
+    begin
+        rounded := round(value::numeric, scale);
+        if abs(rounded) < power(10::numeric, digits - scale) then
+            return rounded;
+        end if;
+        return null;
+    exception when others then
+        return null;
+    end
+    $fn$;
     create or replace function tl_engine.unit_test_value(value anyelement) returns anyelement
     language plpgsql immutable parallel safe as $fn$
     begin

@@ -44,7 +44,7 @@
 
 {#-
   Postgres has no try-cast: one small function per target type (tl_create_engine_functions); a
-  decimal(p, s) goes through try_numeric and is NULL when it does not fit p digits, as DuckDB's try_cast.
+  decimal(p, s) goes through try_decimal, NULL when it does not fit p digits, as DuckDB's try_cast.
 -#}
 {% macro postgres__tl_try_cast(expr, data_type) -%}
     {%- set decimal = modules.re.match('^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$', data_type | lower) -%}
@@ -52,8 +52,7 @@
         cast({{ expr }} as text)
     {%- elif decimal -%}
         {%- set precision, scale = decimal.group(1) | int, decimal.group(2) | int -%}
-        {%- set parsed = tl_engine_function('try_numeric') ~ '(cast(' ~ expr ~ ' as text))' -%}
-        case when abs(round({{ parsed }}, {{ scale }})) < 1e{{ precision - scale }} then cast({{ parsed }} as numeric({{ precision }}, {{ scale }})) end
+        cast({{ tl_engine_function('try_decimal') }}(cast({{ expr }} as text), {{ precision }}, {{ scale }}) as numeric({{ precision }}, {{ scale }}))
     {%- else -%}
         {{ tl_engine_function('try_' ~ tl_pg_type_suffix(data_type)) }}(cast({{ expr }} as text))
     {%- endif -%}

@@ -34,9 +34,13 @@ class Warehouse:
     def env(self) -> dict[str, str]:
         return {**os.environ, "TOKENLEDGER_DB": str(self.db), "TOKENLEDGER_LOCK_WAIT": "120", **self.env_overrides}
 
+    def ingest_target(self) -> list[str]:
+        """The ingest CLI's arguments naming this warehouse."""
+        return ["--db", str(self.db)]
+
     def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "--db", str(self.db), *map(str, paths)],
+            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), *self.ingest_target(), *map(str, paths)],
             cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
         )
         if check and result.returncode != 0:
@@ -83,33 +87,26 @@ def copy_project(destination: Path) -> Path:
 class PgWarehouse(Warehouse):
     """The same project on a Postgres database: `ingest.py --target postgres`, `dbt --target postgres`.
 
-    `root` holds dbt's target and log paths; the data lives in the database that `pg_env`
-    (TOKENLEDGER_PG_*) names.
+    `root` holds dbt's target and log paths; the data lives in `database` on `server`
+    (a scripts/pg_sandbox.Server).
     """
 
-    pg_env: dict[str, str] = field(default_factory=dict)
+    server: Any = None
+    database: str = ""
 
     def env(self) -> dict[str, str]:
-        return {**super().env(), **self.pg_env}
+        return {**super().env(), **self.server.env(), "TOKENLEDGER_PG_DBNAME": self.database}
 
-    def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "--target", "postgres", *map(str, paths)],
-            cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
-        )  # fmt: skip
-        if check and result.returncode != 0:
-            raise AssertionError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-        return result
+    def ingest_target(self) -> list[str]:
+        return ["--target", "postgres"]
 
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return super().dbt(*args, "--target", "postgres", check=check)
 
     def conninfo(self, user: str | None = None, password: str | None = None) -> str:
-        e = self.pg_env
-        return (
-            f"host={e['TOKENLEDGER_PG_HOST']} port={e['TOKENLEDGER_PG_PORT']} dbname={e['TOKENLEDGER_PG_DBNAME']} "
-            f"user={user or e['TOKENLEDGER_PG_USER']} password={password or e['TOKENLEDGER_PG_PASSWORD']}"
-        )
+        if user is None:
+            return str(self.server.conninfo(dbname=self.database))
+        return str(self.server.conninfo(user=user, password=password, dbname=self.database))
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """As Warehouse.query: DuckDB-style `?` placeholders (turned into psycopg's %s)."""

@@ -62,7 +62,7 @@ def pg_warehouse(server: pg_sandbox.Server, root: Path, database: str, project_d
     with psycopg.connect(server.conninfo(), autocommit=True) as con:
         con.execute(f"create database {database}")
     root.mkdir(parents=True, exist_ok=True)
-    return PgWarehouse(root, {}, project_dir, server.env() | {"TOKENLEDGER_PG_DBNAME": database})
+    return PgWarehouse(root, {}, project_dir, server, database)
 
 
 @pytest.fixture(scope="module")
