@@ -8,12 +8,17 @@ DBT := $(BIN)/python scripts/run_dbt.py
 .PHONY: setup run test lint build ingest summary sample prices clean help bench
 
 help:
+	@echo "make help    this list"
 	@echo "make setup   create .venv from requirements.lock (idempotent)"
 	@echo "make run     ingest data/sample into the warehouse, dbt build, print the summary"
 	@echo "make test    the whole suite: sqlfluff lint, dbt builds on fixtures (unit + data tests), Python tests"
 	@echo "make lint    sqlfluff lint only"
+	@echo "make ingest  ingest data/sample into the warehouse (files already loaded are skipped)"
+	@echo "make build   dbt build with the warehouse's writer lock held"
+	@echo "make summary print the summary of the built warehouse"
 	@echo "make sample  regenerate data/sample (deterministic)"
 	@echo "make prices  re-export the pinned genai-prices catalog into seeds/prices"
+	@echo "make clean   delete target/, logs/ and warehouse/"
 	@echo "make bench   benchmark at 1M and 10M events against the floor and pandas -> bench/RESULTS.md (long)"
 
 $(STAMP): requirements.lock
@@ -50,7 +55,7 @@ sample: setup
 prices: setup
 	$(BIN)/python scripts/refresh_prices.py
 
-# Issue 5's benchmark (a benchmark, not a test): data and warehouses under bench/work/ (deleted at the end),
+# The benchmark (a benchmark, not a test): data and warehouses under bench/work/ (deleted at the end),
 # figures in bench/RESULTS.md. Extra options via BENCH_ARGS, e.g. BENCH_ARGS="--budget-minutes 50".
 bench: setup
 	$(BIN)/python scripts/bench.py --size 1M --size 10M $(BENCH_ARGS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 5's benchmark: ingest, dbt build / run and an incremental day, against two honest baselines.
+"""The benchmark: ingest, dbt build / run and an incremental day, against two honest baselines.
 
     python scripts/bench.py [--size 1M --size 10M] [--budget-minutes M] [--work bench/work]
                             [--results bench/RESULTS.md] [--keep] [--quick]
@@ -1478,7 +1478,7 @@ all four shared-rule methods; the range also covers infra-oncall's owner change 
 def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str) -> str:
     m, v = results["machine"], results["versions"]
     lines = [
-        "# Benchmark results (issue 5)", "",
+        "# Benchmark results", "",
         "Written by `make bench` (`scripts/bench.py`; sizes 1M and 10M; `python scripts/bench.py --size 50M` is optional).",
         "Every figure below comes from one run, on one machine, in one process tree (the bench's); every",
         "step is a subprocess timed by the bench (wall clock) and by GNU time (`/usr/bin/time -v`: peak RSS).",

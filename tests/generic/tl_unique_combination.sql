@@ -1,6 +1,6 @@
 {#-
   Fails for every combination of `columns` that occurs more than once (NULLs compare equal).
-  Our stand-in for dbt_utils.unique_combination_of_columns (the package hub is unreachable here).
+  Our stand-in for dbt_utils.unique_combination_of_columns (the project takes no dbt package dependencies).
   Usage: data_tests: [tl_unique_combination: {arguments: {columns: [a, b]}}]
 -#}
 {% test tl_unique_combination(model, columns) %}

@@ -179,3 +179,20 @@ def test_dbt_docs_generate_works(sample_warehouse: Warehouse, tmp_path) -> None:
     models = {n["unique_id"] for n in project_nodes(manifest, "model")}
     assert models <= set(catalog["nodes"]), sorted(models - set(catalog["nodes"]))
     assert {e["name"] for e in manifest["exposures"].values()} >= {"chargeback_exports", "spend_alerts", "chargeback_report"}
+
+
+def test_project_text_speaks_of_the_product_only() -> None:
+    """No tracker numbers or remarks about where the project was written in tracked project text."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    pattern = re.compile(r"\b" + "issue" + r"s? #?\d+\b|package hub is" + " unreachable", re.IGNORECASE)
+    offenders = []
+    for name in tracked.splitlines():
+        path = PROJECT_ROOT / name
+        if name.startswith(("data/sample/", "seeds/prices/")) or not path.is_file() or path.stat().st_size > 2_000_000:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        offenders += [f"{name}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert not offenders, "\n".join(offenders[:20])

@@ -1,4 +1,4 @@
-"""Issue 7 end to end: OTel traces, LiteLLM spend logs and the providers' usage and cost reports.
+"""End to end: OTel traces, LiteLLM spend logs and the providers' usage and cost reports.
 
 Every fixture under tests/fixtures/sources (hand-written from the public schemas; its README lists
 every record's figures) is ingested into one warehouse, together with a two-line gateway log written
