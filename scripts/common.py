@@ -13,6 +13,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,23 +23,39 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import yaml
 
 if TYPE_CHECKING:
     import psycopg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "warehouse/tokenledger.duckdb"
+PROFILES_FILE = PROJECT_ROOT / "profiles" / "profiles.yml"
 # How long a second writer waits for the warehouse before giving up with a clear message.
 DEFAULT_LOCK_WAIT_SECONDS = float(os.environ.get("TOKENLEDGER_LOCK_WAIT", "600"))
-# The Postgres warehouse: libpq keyword -> (environment variable, default); the same as profiles.yml's `postgres`.
-PG_ENV = {
-    "host": ("TOKENLEDGER_PG_HOST", "127.0.0.1"),
-    "port": ("TOKENLEDGER_PG_PORT", "5432"),
-    "user": ("TOKENLEDGER_PG_USER", "tokenledger"),
-    "password": ("TOKENLEDGER_PG_PASSWORD", ""),
-    "dbname": ("TOKENLEDGER_PG_DBNAME", "tokenledger"),
-}
-PG_CONNECT_TIMEOUT_SECONDS = 10
+_ENV_VAR_CALL = re.compile(r"""env_var\(\s*'([A-Z0-9_]+)'\s*,\s*'([^']*)'\s*\)""")
+
+
+def _profile_output(target: str) -> dict[str, Any]:
+    """One output of the dbt profile (profiles/profiles.yml): the single home of connection defaults."""
+    profile = yaml.safe_load(PROFILES_FILE.read_text(encoding="utf-8"))
+    output: dict[str, Any] = profile["tokenledger"]["outputs"][target]
+    return output
+
+
+def _env_default(value: object) -> tuple[str, str]:
+    """The (environment variable, default) of a profile value written as {{ env_var('VAR', 'default') }}."""
+    match = _ENV_VAR_CALL.search(str(value))
+    if match is None:
+        raise ValueError(f"{PROFILES_FILE}: {value!r} is not an env_var('VAR', 'default') call")
+    return match.group(1), match.group(2)
+
+
+_DUCKDB_OUTPUT = _profile_output("duckdb")
+_POSTGRES_OUTPUT = _profile_output("postgres")
+DEFAULT_DB = _env_default(_DUCKDB_OUTPUT["path"])[1]
+# The Postgres warehouse: libpq keyword -> (environment variable, default), read from profiles.yml's `postgres`.
+PG_ENV = {key: _env_default(_POSTGRES_OUTPUT[key]) for key in ("host", "port", "user", "password", "dbname")}
+PG_CONNECT_TIMEOUT_SECONDS = int(_POSTGRES_OUTPUT["connect_timeout"])
 # The advisory lock key of tokenledger's writer lock on Postgres (pg_advisory_lock(bigint)): b"tokenled".
 PG_LOCK_KEY = int.from_bytes(b"tokenled", "big")
 
