@@ -3,7 +3,8 @@
   so that, within each `partition_by` group, the cents sum exactly to `target_cents` (an integer
   column of the relation, the same on every row of the group; e.g. the team's published cents).
   Each row gets floor(cost x 100) cents; the cents still missing go to the rows with the largest
-  remainders (ties by `tiebreak`). Used by every breakdown that must tie to the team lines to the cent.
+  remainders (ties by `tiebreak`). Used by the team lines (target: the month total rounded half-up)
+  and by every breakdown that must tie to the team lines to the cent.
   Requires sum(floor cents) <= target_cents <= sum(floor cents) + rows, which holds when the group's
   exact costs sum to a team line whose cents are its floor or floor + 1 (largest remainder).
 -#}

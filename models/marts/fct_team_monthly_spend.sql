@@ -109,55 +109,48 @@ month_totals as (
 
 ),
 
-cents_floor as (
+with_month_totals as (
 
     select
         with_unattributed.*,
         month_totals.month_cost_usd,
-        month_totals.month_cents,
-        cast(floor(with_unattributed.cost_usd * 100) as bigint) as floor_cents,
-        with_unattributed.cost_usd * 100 - floor(with_unattributed.cost_usd * 100) as cents_remainder
+        month_totals.month_cents
     from with_unattributed
     inner join month_totals
         on with_unattributed.month = month_totals.month
 
 ),
 
-cents_ranked as (
+cents_distributed as (
 
-    select
-        *,
-        month_cents - sum(floor_cents) over (partition by month) as cents_to_distribute,
-        row_number() over (partition by month order by cents_remainder desc, team_id asc) as remainder_rank
-    from cents_floor
+    {{ tl_distribute_cents('with_month_totals', 'cost_usd', 'month_cents', 'month', 'team_id asc') }}
 
 ),
 
 final as (
 
     select
-        cents_ranked.month,
-        cents_ranked.team_id,
-        coalesce(teams.rollup_team_id, cents_ranked.team_id) as rollup_team_id,
-        cents_ranked.cost_usd,
-        cents_ranked.floor_cents
-        + case when cents_ranked.remainder_rank <= cents_ranked.cents_to_distribute then 1 else 0 end as cost_cents,
-        cents_ranked.events,
-        cents_ranked.input_tokens,
-        cents_ranked.output_tokens,
-        cents_ranked.cost_high_usd,
-        cents_ranked.cost_medium_usd,
-        cents_ranked.cost_low_usd,
-        cents_ranked.unpriced_events,
+        cents_distributed.month,
+        cents_distributed.team_id,
+        coalesce(teams.rollup_team_id, cents_distributed.team_id) as rollup_team_id,
+        cents_distributed.cost_usd,
+        cents_distributed.cost_cents,
+        cents_distributed.events,
+        cents_distributed.input_tokens,
+        cents_distributed.output_tokens,
+        cents_distributed.cost_high_usd,
+        cents_distributed.cost_medium_usd,
+        cents_distributed.cost_low_usd,
+        cents_distributed.unpriced_events,
         -- Exact ratio of micro-dollar amounts, floored to 1e-12 (no floating point).
         case
-            when floor(cents_ranked.month_cost_usd * 1000000) = 0 then cast(0 as decimal(38, 12))
-            else {{ tl_share_floor('floor(cents_ranked.cost_usd * 1000000)', 'floor(cents_ranked.month_cost_usd * 1000000)') }}
+            when floor(cents_distributed.month_cost_usd * 1000000) = 0 then cast(0 as decimal(38, 12))
+            else {{ tl_share_floor('floor(cents_distributed.cost_usd * 1000000)', 'floor(cents_distributed.month_cost_usd * 1000000)') }}
         end as share_of_month,
-        cents_ranked.list_cost_usd
-    from cents_ranked
+        cents_distributed.list_cost_usd
+    from cents_distributed
     left join teams
-        on cents_ranked.team_id = teams.team_id
+        on cents_distributed.team_id = teams.team_id
 
 )
 
