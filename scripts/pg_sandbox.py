@@ -7,7 +7,8 @@
 The tests use `sandbox()` (a context manager that always stops the server, also on failure).
 The server: Debian's PostgreSQL binaries (TOKENLEDGER_PG_BIN, else the newest /usr/lib/postgresql/*/bin,
 else initdb on PATH; installed with apt-get when absent and running as root), a data directory in a
-temp dir, listening on 127.0.0.1 only on a free port, password (SCRAM) auth for TCP, durability off
+temp dir, listening on 127.0.0.1 only on a free port, password (SCRAM) auth for TCP and for the Unix
+socket alike (it trusts no one: the directory is 0700, the socket 0700, the env file 0600), durability off
 (fsync, synchronous_commit, full_page_writes: it is thrown away). PostgreSQL refuses to run as root,
 so under root the server runs as the `postgres` system user (else `nobody`).
 """
@@ -102,26 +103,34 @@ def _chown_to_server_user(path: Path) -> None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (mode 0600 from its creation: never a world-readable moment)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
 def start(root: Path) -> Server:
     """initdb in root/data and start the server on a free loopback port; returns how to reach it."""
     binaries = bin_dir()
     root.mkdir(parents=True, exist_ok=True)
-    root.chmod(0o755)
+    root.chmod(0o700)  # only the server's user (and root) may enter: data, socket, env file, log
     _chown_to_server_user(root)
     password = secrets.token_hex(12)
     pwfile = root / "pwfile"
-    pwfile.write_text(password + "\n")
+    _write_private(pwfile, password + "\n")
     _chown_to_server_user(pwfile)
     prefix = _runas()
     subprocess.run(
         [*prefix, str(binaries / "initdb"), "-D", str(root / "data"), "-U", SUPERUSER, f"--pwfile={pwfile}",
-         "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+         "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     pwfile.unlink()
     port = free_port()
     options = (
-        f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off -c synchronous_commit=off "
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c unix_socket_permissions=0700 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=50 -c TimeZone=UTC"
     )
     subprocess.run(
@@ -130,7 +139,7 @@ def start(root: Path) -> Server:
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     server = Server(root, port, password)
-    (root / "server.env").write_text("".join(f"export {k}={v}\n" for k, v in server.env().items()))
+    _write_private(root / "server.env", "".join(f"export {k}={v}\n" for k, v in server.env().items()))
     _create_database(server)
     return server
 

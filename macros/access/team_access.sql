@@ -2,11 +2,16 @@
   Per-team read access on engines with roles (Postgres). Two group roles, created on every run:
   - tokenledger_analyst: reads every row of the marts (dbt `grants`);
   - tokenledger_team_reader: reads the team-facing marts (dbt `grants`), but only its own team's rows
-    (row-level security). A team's login role is "team_<team_id>" (one per team in dim_teams, created
-    NOLOGIN by tl_sync_team_roles; an administrator gives it LOGIN and a password), a member of
-    tokenledger_team_reader. The policy compares the mart's team column with tl_engine.current_team_id(),
-    the team named by the session's role.
-  A mart is team-facing when its config has meta.team_column (the column that names the team).
+    (row-level security). A team's login role is tl_engine.team_role_name(team_id): "team_<team_id>"
+    when that fits Postgres's 63-byte names, else "teamh_<md5 of the team id>" (never truncated, so two
+    ids never share a role, and the two forms never meet: "team_" vs "teamh"). One per team in dim_teams,
+    created NOLOGIN by tl_sync_team_roles (an administrator gives it LOGIN and a password), a member of
+    tokenledger_team_reader, and recorded in tl_engine.team_roles (role -> team). The policy compares
+    the mart's team column with tl_engine.current_team_id(), the team of the session's role.
+  A mart is team-facing when its config has meta.team_column (the column that names the team). Its
+  meta.team_hidden_columns (org-wide totals, other participants' weights) are not granted to team
+  readers: those marts grant tokenledger_team_reader the other columns only (column privileges), and
+  their `grants` config names tokenledger_analyst alone.
   DuckDB has no roles: every macro here is a no-op there (the file is the access boundary).
 -#}
 
@@ -38,12 +43,25 @@
         end if;
     end
     $roles$;
+    create table if not exists tl_engine.team_roles (
+        role_name text primary key,
+        team_id text not null unique
+    );
+    create or replace function tl_engine.team_role_name(team_id text) returns text
+    language sql immutable parallel safe as $fn$
+        select case
+            when octet_length('team_' || team_id) <= 63 then 'team_' || team_id
+            else 'teamh_' || md5(team_id)
+        end
+    $fn$;
     create or replace function tl_engine.current_team_id() returns text
     language sql stable parallel safe as $fn$
-        select case when current_user like 'team\_%' then substr(current_user, 6) end
+        select team_id from tl_engine.team_roles where role_name = current_user
     $fn$;
     grant usage on schema tl_engine to tokenledger_analyst, tokenledger_team_reader;
-    grant execute on function tl_engine.current_team_id() to tokenledger_analyst, tokenledger_team_reader;
+    grant select on tl_engine.team_roles to tokenledger_analyst, tokenledger_team_reader;
+    grant execute on function tl_engine.current_team_id(), tl_engine.team_role_name(text)
+        to tokenledger_analyst, tokenledger_team_reader;
 {%- endmacro %}
 
 {#- Post-hook of every mart: row-level security on the team-facing ones (meta.team_column). -#}
@@ -63,10 +81,19 @@
     drop policy if exists tl_team_reads_own_rows on {{ this }};
     create policy tl_team_reads_own_rows on {{ this }} for select to tokenledger_team_reader
         using ({{ adapter.quote(team_column) }} = tl_engine.current_team_id());
+    {%- set hidden = (model.config.meta or {}).get('team_hidden_columns') or [] %}
+    {%- if hidden %}
+    {%- set visible = [] %}
+    {%- for column in adapter.get_columns_in_relation(this) if column.name not in hidden %}
+        {%- do visible.append(adapter.quote(column.name)) %}
+    {%- endfor %}
+    revoke select on {{ this }} from tokenledger_team_reader;
+    grant select ({{ visible | join(', ') }}) on {{ this }} to tokenledger_team_reader;
+    {%- endif %}
     {%- endif %}
 {%- endmacro %}
 
-{#- Post-hook of dim_teams: a NOLOGIN role "team_<team_id>" in tokenledger_team_reader for every team. -#}
+{#- Post-hook of dim_teams: a NOLOGIN role tl_engine.team_role_name(team_id) in tokenledger_team_reader for every team. -#}
 {% macro tl_sync_team_roles() -%}
     {{ return(adapter.dispatch('tl_sync_team_roles', 'tokenledger')()) }}
 {%- endmacro %}
@@ -78,11 +105,16 @@
     declare
         team record;
     begin
-        for team in select distinct team_id from {{ this }} where team_id is not null loop
-            if not exists (select from pg_roles where rolname = 'team_' || team.team_id) then
-                execute format('create role %I nologin', 'team_' || team.team_id);
+        for team in
+            select distinct team_id, tl_engine.team_role_name(team_id) as role_name
+            from {{ this }} where team_id is not null
+        loop
+            if not exists (select from pg_roles where rolname = team.role_name) then
+                execute format('create role %I nologin', team.role_name);
             end if;
-            execute format('grant tokenledger_team_reader to %I', 'team_' || team.team_id);
+            execute format('grant tokenledger_team_reader to %I', team.role_name);
+            insert into tl_engine.team_roles (role_name, team_id) values (team.role_name, team.team_id)
+            on conflict (role_name) do update set team_id = excluded.team_id;
         end loop;
     end
     $roles$;

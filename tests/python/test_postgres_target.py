@@ -233,3 +233,55 @@ def test_run_dbt_waits_for_the_postgres_writer_lock(sample_pair: tuple[Warehouse
         assert "the Postgres warehouse is busy" in blocked.stderr
         holder.execute("select pg_advisory_unlock(%s)", [PG_LOCK_KEY])
     assert subprocess.run(command, env={**pg.env(), "TOKENLEDGER_LOCK_WAIT": "5"}, capture_output=True).returncode == 0
+
+
+# Two team ids longer than a Postgres name allows that share their first 58 bytes, and a multibyte one.
+LONG_TEAM_IDS = ("x" * 58 + "-alpha-team", "x" * 58 + "-beta-team", "équipe-" + "é" * 40)
+
+
+def test_a_team_role_sees_no_org_wide_totals_or_other_teams_weights(sample_pair: tuple[Warehouse, PgWarehouse]) -> None:
+    """share_of_month reveals the org total and total_weight / share / the event's cost the other
+    participants' spend: team readers get every other column of those marts, not these."""
+    duck, pg = sample_pair
+    hidden = {
+        "fct_team_monthly_spend": ("share_of_month",),
+        "rpt_chargeback_monthly": ("share_of_month",),
+        "fct_cost_allocations": ("share", "total_weight", "event_cost_usd", "event_list_cost_usd"),
+    }
+    with connect_as(pg, "team_search") as con:
+        for table, names in hidden.items():
+            for name in names:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    con.execute(f"select {name} from marts.{table}")
+                con.rollback()
+            visible = [n for n in columns(duck, table) if n not in names]
+            own = con.execute(f"select {', '.join(visible)} from marts.{table}").fetchall()
+            expected = duck.query(f"select {', '.join(visible)} from marts.{table} where team_id = 'search'")
+            assert sorted(map(str, (tuple(map(normalised, r)) for r in own))) == sorted(
+                map(str, (tuple(map(normalised, r)) for r in expected))), table
+    # the analyst group still reads them
+    assert pg.scalar("select count(share_of_month) from marts.fct_team_monthly_spend") > 0
+
+
+def test_team_roles_are_collision_free_and_idempotent_for_any_team_id(
+    server: pg_sandbox.Server, tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Ids past Postgres's 63-byte names get a hashed role (never a truncated one), so two ids with one
+    58-byte prefix get two roles, the second build changes nothing, and each role maps to its own team."""
+    tmp = tmp_path_factory.mktemp("postgres_long_team_ids")
+    extra_teams = "".join(f'"{team}",Team {n},CC-9{n},,\n' for n, team in enumerate(LONG_TEAM_IDS))
+    project = project_with_seeds(tmp, {**ORG_SEEDS, "teams.csv": ORG_SEEDS["teams.csv"] + extra_teams})
+    pg = pg_warehouse(server, tmp / "postgres", "long_team_ids", project_dir=project)
+    for _ in range(2):
+        pg.dbt("build", "--select", "+dim_teams", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    mapping = dict(pg.query("select team_id, role_name from tl_engine.team_roles"))
+    assert set(LONG_TEAM_IDS) <= set(mapping)
+    roles = [mapping[team] for team in LONG_TEAM_IDS]
+    assert len(set(roles)) == len(roles)
+    for team, role in zip(LONG_TEAM_IDS, roles, strict=True):
+        assert len(role.encode()) <= 63 and role.startswith("teamh_"), role
+        assert pg.scalar("select count(*) from pg_roles where rolname = ?", [role]) == 1
+        with connect_as(pg, role) as con:
+            assert con.execute("select tl_engine.current_team_id()").fetchone() == (team,)
+    assert mapping["search"] == "team_search"
+
