@@ -58,6 +58,14 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     wh.dbt("build")
     stages["after_restatement"] = wh.query(PUBLISHED)
     stages["candidates_after"] = wh.scalar("select count(*) from audit.restatement_candidates")
+    # One more late job, and a second restatement dated BEFORE the first one (entered later).
+    wh.ingest(write_jobs(tmp / "later-september.csv",
+                         [job("late-sep-b", "search", 200_000, 50_000, created_at="2026-09-29T09:00:00Z")]))
+    (project / "seeds" / "restatements.csv").write_text(
+        "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n"
+        "2026-09,Second late export (1 search job),controller@corp.example,2026-11-10\n", encoding="utf-8")
+    wh.dbt("build")
+    stages["after_second_restatement"] = wh.query(PUBLISHED)
     return stages
 
 
@@ -93,6 +101,21 @@ def test_a_restatement_publishes_version_two(closing: dict[str, object]) -> None
     others = {r[2]: r[3] for r in version1 if r[2] != "search"}
     assert {team: r[3] for team, r in version2.items() if team != "search"} == others
     assert closing["candidates_after"] == 0
+
+
+def test_restatements_publish_in_the_order_they_were_made(closing: dict[str, object]) -> None:
+    """A restatement dated before one already published is published after it, with its own reason."""
+    before = closing["after_restatement"]
+    after = closing["after_second_restatement"]
+    assert [r for r in after if r[1] <= 2] == before  # versions 1 and 2 never move
+    version2 = {r[2]: r for r in before if r[1] == 2}
+    version3 = {r[2]: r for r in after if r[1] == 3}
+    assert set(version3) == set(version2)
+    assert all(r[7] == "restatement" and r[8] == "Second late export (1 search job)" and r[9] == "controller@corp.example"
+               for r in version3.values())
+    # 200k x $2.50/M + 50k x $15/M = $1.25 more for search, nothing else moves
+    assert version3["search"][3] == version2["search"][3] + Decimal("1.25")
+    assert {t: r[3] for t, r in version3.items() if t != "search"} == {t: r[3] for t, r in version2.items() if t != "search"}
 
 
 def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: Path) -> None:

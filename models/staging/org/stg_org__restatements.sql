@@ -1,8 +1,8 @@
 {#-
   Approved restatements of closed months (seeds/restatements.csv): month, reason, approved_by and the
   optional restated_on. Each row publishes one new version of the month; restatement_seq orders a
-  month's restatements (by restated_on, then reason) and publication_version = restatement_seq + 1
-  (version 1 is the close itself).
+  month's restatements within the seed (by restated_on, then reason). The version numbers are given
+  at publication (published_team_monthly_spend), in the order the restatements were made.
 -#}
 with
 
@@ -23,7 +23,7 @@ typed as (
 
 ),
 
-numbered as (
+final as (
 
     select
         month,
@@ -32,15 +32,6 @@ numbered as (
         restated_on,
         row_number() over (partition by month order by restated_on asc nulls last, reason asc) as restatement_seq
     from typed
-
-),
-
-final as (
-
-    select
-        *,
-        restatement_seq + 1 as publication_version
-    from numbered
 
 )
 
