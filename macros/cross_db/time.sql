@@ -7,10 +7,21 @@
     {{ return(adapter.dispatch('tl_parse_utc_timestamp', 'tokenledger')(text_expr)) }}
 {%- endmacro %}
 
+{#-
+  The only text either engine casts: ISO-8601 / RFC 3339 date or date-time, a four-digit year other
+  than 0000, optional fraction and offset (after tl_parse_utc_timestamp's normalisation). Everything
+  else ('epoch', 'infinity', 'now', year 0 or 10000+, 'Jan 5 2026') is NULL on every engine.
+-#}
+{% macro tl_iso_timestamp_pattern() -%}
+    ^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$
+{%- endmacro %}
+
 {% macro duckdb__tl_parse_utc_timestamp(text_expr) -%}
     {#- RFC 3339 allows a lower-case t / z and a blank before the offset; DuckDB's cast does not: normalise first. -#}
     {%- set normalised = "upper(regexp_replace(trim(" ~ text_expr ~ "), '[[:space:]]+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$', '\\1'))" -%}
     case
+        when not regexp_matches({{ normalised }}, '{{ tl_iso_timestamp_pattern() }}') or {{ normalised }} like '0000%'
+            then null
         when regexp_matches({{ normalised }}, '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
             then timezone('UTC', try_cast({{ normalised }} as timestamptz))
         else try_cast({{ normalised }} as timestamp)
@@ -18,13 +29,13 @@
 {%- endmacro %}
 
 {#-
-  Postgres accepts far more than ISO-8601 ('now', 'today', 'Jan 5 2026'); only ISO-shaped text is cast,
-  so both engines accept the same inputs.
+  Postgres accepts far more than ISO-8601 ('now', 'today', 'Jan 5 2026'), DuckDB 'epoch', 'infinity'
+  and years past 9999; only tl_iso_timestamp_pattern text is cast, so both engines accept the same inputs.
 -#}
 {% macro postgres__tl_parse_utc_timestamp(text_expr) -%}
     {%- set normalised = "upper(regexp_replace(trim(" ~ text_expr ~ "), '[[:space:]]+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$', '\\1'))" -%}
     case
-        when {{ normalised }} !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+        when {{ normalised }} !~ '{{ tl_iso_timestamp_pattern() }}' or {{ normalised }} like '0000%'
             then null
         when {{ normalised }} ~ '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
             then {{ tl_try_cast(normalised, 'timestamptz') }} at time zone 'UTC'
