@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import sys
@@ -58,6 +59,16 @@ PG_ENV = {key: _env_default(_POSTGRES_OUTPUT[key]) for key in ("host", "port", "
 PG_CONNECT_TIMEOUT_SECONDS = int(_POSTGRES_OUTPUT["connect_timeout"])
 # The advisory lock key of tokenledger's writer lock on Postgres (pg_advisory_lock(bigint)): b"tokenled".
 PG_LOCK_KEY = int.from_bytes(b"tokenled", "big")
+
+
+def file_name_part(text: str, limit: int = 80) -> str:
+    """Text made safe as part of a file name: letters, digits, '.', '_' and '-' only (anything else '_'),
+    no leading dot, at most `limit` characters; a short hash of the original is appended whenever the
+    text had to change, so two different team ids never name the same file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", text).lstrip(".")[:limit]
+    if safe == text and safe:
+        return safe
+    return f"{safe}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
 
 
 def default_db_path() -> Path:

@@ -33,7 +33,7 @@ import duckdb
 import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PROJECT_ROOT, connect, default_db_path, month_arg, warehouse_lock  # noqa: E402
+from common import PROJECT_ROOT, connect, default_db_path, file_name_part, month_arg, warehouse_lock  # noqa: E402
 from export import ExportError, fetch, month_total_cents, read_month, relation_exists, render_memo  # noqa: E402
 
 Row = dict[str, Any]
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             con.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    page = args.out / (f"chargeback-report-{args.month:%Y-%m}" + (f"-{team}" if team else "") + ".html")
+    page = args.out / (f"chargeback-report-{args.month:%Y-%m}" + (f"-{file_name_part(team)}" if team else "") + ".html")
     tmp = page.with_name(page.name + ".tmp")
     tmp.write_text(render(args.month, report, memo, team), encoding="utf-8")
     tmp.replace(page)

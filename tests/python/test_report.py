@@ -122,3 +122,15 @@ def test_pdf(pages: dict[str, object]) -> None:
     assert result.returncode == 0, result.stderr
     pdf = out / f"chargeback-report-{MONTH}.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("team", ["../../etc/passwd", "a/b", ".hidden", "x" * 300, "équipe", "", "team\x00id", "search"])
+def test_a_team_id_becomes_a_safe_file_name(team: str) -> None:
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    from common import file_name_part
+
+    part = file_name_part(team)
+    assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,89}", part), part
+    assert part == team or part != file_name_part(team + "x")  # altered names carry a hash of the original
+    if team == "search":
+        assert part == "search"
