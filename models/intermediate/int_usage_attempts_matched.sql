@@ -1,8 +1,9 @@
 {#-
   Attempts that reached the ledger through more than one source (a gateway log and OTel spans of
   the same calls, say) and are set aside so each call counts once. Two rules, in order:
-  1. response id: attempts of different sources sharing the provider's response id (gateway
-     response.id, OTel gen_ai.response.id, LiteLLM request_id) are one call. The copy kept is the
+  1. response id: attempts of different sources sharing the provider's response id (each source's
+     stg_<source>__attempts.response_id: gateway response.id, OTel gen_ai.response.id, LiteLLM
+     request_id) are one call. The copy kept is the
      provider's authoritative source (var authoritative_sources) when it is among them, else the
      first in var source_priority (default gateway, litellm, otel, jobs).
   2. authoritative source: for a provider named in var authoritative_sources ({provider: source}),
@@ -15,64 +16,10 @@
 {%- set priority = var('source_priority', ['gateway', 'litellm', 'otel', 'jobs']) -%}
 with
 
-gateway as (
-
-    select * from {{ ref('stg_gateway__requests') }}
-
-),
-
-jobs as (
-
-    select * from {{ ref('stg_jobs__jobs') }}
-
-),
-
-otel as (
-
-    select * from {{ ref('stg_otel__spans') }}
-    where collapse_rule is null
-
-),
-
-litellm as (
-
-    select * from {{ ref('stg_litellm__spend_logs') }}
-
-),
-
 attempts as (
 
-    select
-        'gateway' as source,
-        request_id as attempt_id,
-        response_id,
-        provider_hint,
-        occurred_at
-    from gateway
-    union all
-    select
-        'jobs' as source,
-        job_id as attempt_id,
-        cast(null as varchar) as response_id,
-        provider_hint,
-        occurred_at
-    from jobs
-    union all
-    select
-        'otel' as source,
-        span_key as attempt_id,
-        response_id,
-        provider_hint,
-        occurred_at
-    from otel
-    union all
-    select
-        'litellm' as source,
-        request_id as attempt_id,
-        request_id as response_id,
-        provider_hint,
-        occurred_at
-    from litellm
+    -- Every registered source's attempts (macros/staging/usage_sources.sql).
+    {{- tl_union_attempts(['source', 'attempt_id', 'response_id', 'provider_hint', 'occurred_at']) }}
 
 ),
 

@@ -196,3 +196,39 @@ def test_project_text_speaks_of_the_product_only() -> None:
             continue
         offenders += [f"{name}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
     assert not offenders, "\n".join(offenders[:20])
+
+
+def registered_sources() -> tuple[list[str], list[str]]:
+    """The usage-source registry's names and the attempt contract, read from their one home."""
+    text = (PROJECT_ROOT / "macros" / "staging" / "usage_sources.sql").read_text(encoding="utf-8")
+    registry = text[text.index("macro tl_usage_sources"):text.index("endmacro")]
+    contract = text[text.index("macro tl_attempt_columns"):]
+    contract = contract[:contract.index("endmacro")]
+    return re.findall(r"'name': '(\w+)'", registry), re.findall(r"'(\w+)'", contract)
+
+
+def test_every_registered_source_is_sealed_and_read_through_the_registry(manifest: dict, sample_warehouse: Warehouse) -> None:
+    """Each source's staging ends in stg_<source>__attempts with the contract columns first, in order; the
+    union, the cross-source matching and the conservation test read every one of them (they loop over the
+    registry), and nothing downstream of staging reads a usage source's other staging models."""
+    names, contract = registered_sources()
+    assert {"gateway", "jobs", "otel", "litellm"} <= set(names)
+    nodes = {n["unique_id"]: n for n in manifest["nodes"].values()}
+    attempts = {f"model.tokenledger.stg_{name}__attempts" for name in names}
+    assert attempts <= set(nodes), attempts - set(nodes)
+    for name in names:
+        got = [row[0] for row in sample_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ? "
+            "order by ordinal_position", [f"stg_{name}__attempts"])]
+        assert got[:len(contract)] == contract, name
+        assert sample_warehouse.scalar(f"select count(distinct source) from staging.stg_{name}__attempts") <= 1
+    for consumer in ("model.tokenledger.int_usage_attempts_unioned", "model.tokenledger.int_usage_attempts_matched"):
+        assert attempts <= set(nodes[consumer]["depends_on"]["nodes"]), consumer
+    conserved = next(n for n in nodes.values() if n["name"] == "assert_raw_rows_conserved")
+    source_prefixes = tuple(f"model.tokenledger.{p}_{name}__" for name in names for p in ("stg", "base"))
+    for name in names:
+        assert any(dep.startswith((f"source.tokenledger.{name}.", f"model.tokenledger.base_{name}__"))
+                   for dep in conserved["depends_on"]["nodes"]), name
+    leaks = [f"{n['name']} reads {dep}" for n in project_nodes(manifest, "model") if layer_of(n) == "intermediate"
+             for dep in n["depends_on"]["nodes"] if dep.startswith(source_prefixes) and dep not in attempts]
+    assert not leaks, "\n".join(leaks)

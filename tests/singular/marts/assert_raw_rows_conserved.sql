@@ -1,32 +1,23 @@
 {#-
-  Nothing is lost: per source, every landed record = attempt rows in events + duplicate copies +
-  rejected rows + records set aside so a call counts once (audit.cross_source_duplicates) + OTel
-  spans that report no usage. Records: a raw row for the gateway and the Jobs export; a parsed span
-  or spend log (or an unreadable document) for OTel and LiteLLM, whose raw rows are whole documents.
+  Nothing is lost: per registered source (tl_usage_sources), every landed record = attempt rows in
+  events + duplicate copies + rejected rows + records set aside so a call counts once
+  (audit.cross_source_duplicates) + records that are not calls (OTel spans that report no usage).
+  Records: the registry's `records` (a raw row for the gateway and the Jobs export; a parsed span or
+  spend log, or an unreadable document, for OTel and LiteLLM, whose raw rows are whole documents).
   Returns the sources where the equation does not hold.
 -#}
 with
 
 records as (
-    select
-        'gateway' as source,
-        count(*) as n
-    from {{ source('gateway', 'gateway_requests') }}
-    union all
-    select
-        'jobs' as source,
-        count(*) as n
-    from {{ source('jobs', 'jobs_export') }}
-    union all
-    select
-        'otel' as source,
-        count(*) as n
-    from {{ ref('base_otel__spans_parsed') }}
-    union all
-    select
-        'litellm' as source,
-        count(*) as n
-    from {{ ref('base_litellm__spend_logs_parsed') }}
+    {%- for src in tl_usage_sources() %}
+        select
+            '{{ src.name }}' as source,
+            count(*) as n
+        from {{ tl_registry_relation(src.records) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 event_attempts as (
@@ -62,11 +53,18 @@ collapsed as (
 ),
 
 without_usage as (
+    -- records that are not calls (registry key not_calls), e.g. OTel spans that report no usage
     select
-        'otel' as source,
-        count(*) as n
-    from {{ ref('stg_otel__spans') }}
-    where collapse_rule = 'no_usage'
+        cast(null as varchar) as source,
+        0 as n
+    {%- for src in tl_usage_sources() if src.not_calls %}
+        union all
+        select
+            '{{ src.name }}' as source,
+            count(*) as n
+        from {{ ref(src.not_calls[0]) }}
+        where {{ src.not_calls[1] }}
+    {%- endfor %}
 ),
 
 compared as (

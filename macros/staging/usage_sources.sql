@@ -1,0 +1,62 @@
+{#-
+  The usage-source registry: every source of request-level usage events, in one list. Each source's
+  staging folder ends in `stg_<name>__attempts`, the conformed contract (tl_attempt_columns): the
+  union of attempts, cross-source matching and the conservation test loop over this list, so adding a
+  source is its staging folder plus one entry here.
+  Entry keys:
+  - name: the `source` value of its events, and the <name> of stg_<name>__attempts;
+  - records: where its landed records are counted for conservation, ['source', <source>, <table>]
+    (one raw row per record) or ['ref', <model>] (a parsed model with one row per record, for sources
+    whose raw rows are whole documents);
+  - not_calls (optional): [<model>, <where>], records that are not calls and so not events (an OTel
+    span that reports no usage).
+-#}
+{% macro tl_usage_sources() -%}
+    {{ return([
+        {'name': 'gateway', 'records': ['source', 'gateway', 'gateway_requests']},
+        {'name': 'jobs', 'records': ['source', 'jobs', 'jobs_export']},
+        {'name': 'otel', 'records': ['ref', 'base_otel__spans_parsed'],
+            'not_calls': ['stg_otel__spans', "collapse_rule = 'no_usage'"]},
+        {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed']},
+    ]) }}
+{%- endmacro %}
+
+{#- The relation of a registry entry's `records` (or of any ['source', s, t] / ['ref', m] spec). -#}
+{% macro tl_registry_relation(spec) -%}
+    {%- if spec[0] == 'source' -%}
+        {{ return(source(spec[1], spec[2])) }}
+    {%- else -%}
+        {{ return(ref(spec[1])) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The conformed attempt contract every stg_<source>__attempts provides, in this order: identity
+  (source, attempt_id, retry chain), the provider's response id, time, provider and model reference,
+  outcome, pricing context, ownership keys and tags, the canonical token buckets, the source's own
+  input total, lineage. Sources add columns freely after these.
+-#}
+{% macro tl_attempt_columns() -%}
+    {{ return([
+        'source', 'attempt_id', 'retry_of', 'attempt_number', 'occurred_at', 'provider_hint', 'model_requested',
+        'is_failed', 'has_usage', 'response_id', 'is_batch', 'service_tier',
+        'agent', 'api_key_id', 'user_email', 'tag_team', 'project', 'environment', 'customer',
+        'uncached_input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens',
+        'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'web_search_requests',
+        'source_input_tokens', 'load_id',
+    ]) }}
+{%- endmacro %}
+
+{#- `select <contract columns> from stg_<s>__attempts union all ...` over every registered source. -#}
+{% macro tl_union_attempts(columns=none) -%}
+    {%- set columns = columns or tl_attempt_columns() -%}
+    {%- for src in tl_usage_sources() %}
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref('stg_' ~ src.name ~ '__attempts') }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{%- endmacro %}
