@@ -61,15 +61,15 @@ spans as (
 
 ),
 
--- Every (span, ancestor) pair of a trace, depth 1 = the parent, following parent_span_id up to the root
--- (or to a parent that was never delivered). The depth bound stops a malformed cycle.
-ancestry (trace_id, span_id, ancestor_span_id, depth) as (
+-- Every (span, ancestor) pair of a trace, hops 1 = the parent, following parent_span_id up to the root
+-- (or to a parent that was never delivered). The bound on hops stops a malformed cycle.
+ancestry (trace_id, span_id, ancestor_span_id, hops) as (
 
     select
         trace_id,
         span_id,
         parent_span_id as ancestor_span_id,
-        1 as depth
+        1 as hops
     from spans
     where parent_span_id is not null
 
@@ -79,13 +79,13 @@ ancestry (trace_id, span_id, ancestor_span_id, depth) as (
         ancestry.trace_id,
         ancestry.span_id,
         ancestor.parent_span_id as ancestor_span_id,
-        ancestry.depth + 1 as depth
+        ancestry.hops + 1 as hops
     from ancestry
     inner join spans as ancestor
         on ancestry.trace_id = ancestor.trace_id
             and ancestry.ancestor_span_id = ancestor.span_id
     where ancestor.parent_span_id is not null
-        and ancestry.depth < {{ max_depth }}
+        and ancestry.hops < {{ max_depth }}
 
 ),
 
@@ -110,7 +110,7 @@ ancestors_with_usage as (
 
 ),
 
--- Rule 4: per span, each ownership attribute of the nearest ancestor that sets it (the depth, zero-padded,
+-- Rule 4: per span, each ownership attribute of the nearest ancestor that sets it (the number of hops, zero-padded,
 -- orders the candidates; the value follows the separator).
 inherited as (
 
@@ -118,12 +118,12 @@ inherited as (
         ancestry.trace_id,
         ancestry.span_id,
         {%- for col in ownership_columns %}
-        substring(min(
-            case when ancestor.{{ col }} is not null then {{ dbt.concat([
-                "lpad(" ~ dbt.cast('ancestry.depth', api.Column.translate_type('string')) ~ ", 6, '0')",
-                "':'", 'ancestor.' ~ col
-            ]) }} end
-        ), 8) as inherited_{{ col }}{% if not loop.last %},{% endif %}
+            substring(min(
+                case when ancestor.{{ col }} is not null then {{ dbt.concat([
+                    "lpad(" ~ dbt.cast('ancestry.hops', api.Column.translate_type('string')) ~ ", 6, '0')",
+                    "':'", 'ancestor.' ~ col
+                ]) }} end
+            ), 8) as inherited_{{ col }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from ancestry
     inner join spans as ancestor
@@ -138,7 +138,7 @@ flagged as (
     select
         spans.*,
         {%- for col in ownership_columns %}
-        coalesce(spans.{{ col }}, inherited.inherited_{{ col }}) as owned_{{ col }},
+            coalesce(spans.{{ col }}, inherited.inherited_{{ col }}) as owned_{{ col }},
         {%- endfor %}
         case
             when not spans.has_usage then 'no_usage'
@@ -199,13 +199,13 @@ response_groups as (
         max(reasoning_tokens) as merged_reasoning_tokens,
         max(reported_cost_usd) as merged_reported_cost_usd,
         {%- for col in ownership_columns %}
-        substring(min(
-            case when owned_{{ col }} is not null then {{ dbt.concat([
-                "lpad(" ~ dbt.cast('case when early_rule is null then response_rank else 999999 end',
-                    api.Column.translate_type('string')) ~ ", 12, '0')",
-                "':'", 'owned_' ~ col
-            ]) }} end
-        ), 14) as group_{{ col }}{% if not loop.last %},{% endif %}
+            substring(min(
+                case when owned_{{ col }} is not null then {{ dbt.concat([
+                    "lpad(" ~ dbt.cast('case when early_rule is null then response_rank else 999999 end',
+                        api.Column.translate_type('string')) ~ ", 12, '0')",
+                    "':'", 'owned_' ~ col
+                ]) }} end
+            ), 14) as group_{{ col }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from by_response
     where response_id is not null
@@ -237,11 +237,11 @@ merged as (
         response_groups.merged_reasoning_tokens,
         response_groups.merged_reported_cost_usd,
         {%- for col in ownership_columns %}
-        case
-            when by_response.early_rule is null and by_response.response_rank = 1
-                then coalesce(by_response.owned_{{ col }}, response_groups.group_{{ col }})
-            else by_response.owned_{{ col }}
-        end as final_{{ col }}{% if not loop.last %},{% endif %}
+            case
+                when by_response.early_rule is null and by_response.response_rank = 1
+                    then coalesce(by_response.owned_{{ col }}, response_groups.group_{{ col }})
+                else by_response.owned_{{ col }}
+            end as final_{{ col }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from by_response
     left join response_groups

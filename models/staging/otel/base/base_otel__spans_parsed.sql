@@ -252,12 +252,12 @@ counted as (
         {%- endfor %}
         -- OpenLIT's Anthropic spans report input without the cache (the API's own field); everyone else
         -- follows the convention (input includes cache reads and writes)
-        not (is_openlit and coalesce(provider_hint, '') = 'anthropic') as input_includes_cache
+        (not is_openlit or coalesce(provider_hint, '') <> 'anthropic') as input_includes_cache
     from checked
 
 ),
 
-buckets as (
+writes as (
 
     select
         *,
@@ -265,15 +265,20 @@ buckets as (
         case
             when tok_cache_write is not null then n_cache_write
             else n_cache_write_5m + n_cache_write_1h
-        end as n_write_total,
+        end as n_write_total
+    from counted
+
+),
+
+buckets as (
+
+    select
+        *,
         case
             when input_includes_cache then n_input
-            else n_input + n_cache_read + (case
-                when tok_cache_write is not null then n_cache_write
-                else n_cache_write_5m + n_cache_write_1h
-            end)
+            else n_input + n_cache_read + n_write_total
         end as n_input_total
-    from counted
+    from writes
 
 ),
 
