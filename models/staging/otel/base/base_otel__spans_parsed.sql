@@ -4,9 +4,27 @@
   reject_reason says why), so nothing landed disappears. A span carries usage when it reports input
   or output tokens; only those become usage events (stg_otel__spans). `reject_reason` is NULL for a
   valid span, else the first failed check.
-  Attributes: the span's own, else its resource's (ownership may sit on either). Token counts follow
-  the GenAI semantic conventions: gen_ai.usage.input_tokens includes cached input (read and creation);
-  the deprecated prompt_tokens / completion_tokens are read when the current names are absent.
+  Attributes: the span's own, else its resource's (ownership may sit on either). The instrumentation
+  scope (scopeSpans[].scope name and version) is kept: it names the library that wrote the span.
+  Token buckets, each from the first attribute present (docs/sources.md has the table per producer):
+  - input: gen_ai.usage.input_tokens, else the deprecated gen_ai.usage.prompt_tokens; output:
+    gen_ai.usage.output_tokens, else gen_ai.usage.completion_tokens;
+  - cache read: gen_ai.usage.cache_read.input_tokens (the conventions, the Anthropic SDK, OpenLIT), else
+    gen_ai.usage.cache_read_input_tokens (OpenLLMetry);
+  - cache write: gen_ai.usage.cache_write.input_tokens (the Anthropic SDK), else
+    gen_ai.usage.cache_creation.input_tokens (the conventions, OpenLIT), else
+    gen_ai.usage.cache_creation_input_tokens (OpenLLMetry); with none of them, the sum of the split below;
+  - 5m/1h split: anthropic.usage.cache_creation.ephemeral_1h_input_tokens is the 1-hour write, the rest
+    of the write is 5-minute (no split: all 5-minute, as the gateway prices it). A reported 5-minute part
+    that is not the write less the 1-hour part is inconsistent_tokens;
+  - reasoning (part of output): gen_ai.usage.reasoning.output_tokens, else gen_ai.usage.reasoning_tokens
+    (OpenLLMetry, OpenLIT).
+  Input semantics, decided by the producer, never by the numbers: (1) the conventions, and every producer
+  by default (openai-v2, the Anthropic SDK, OpenLLMetry, which adds the cache to the API's input_tokens):
+  input_tokens INCLUDES cache reads and writes, uncached = input - read - write; (2) OpenLIT on Anthropic
+  (scope name starting with openlit, or resource telemetry.sdk.name = openlit; and provider anthropic)
+  writes the API's input_tokens, which EXCLUDES the cache: uncached = input, total = input + read + write.
+  OpenLIT's gen_ai.usage.cost is kept as reported_cost_usd (comparison only, never priced from).
 -#}
 {%- set token_columns = [
     'tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_cache_write_5m', 'tok_cache_write_1h',
