@@ -237,7 +237,7 @@ mapped as (
         attr_cache_write_5m_tokens as tok_cache_write_5m,
         attr_cache_write_1h_tokens as tok_cache_write_1h,
         coalesce(attr_reasoning_tokens, attr_reasoning_tokens_flat) as tok_reasoning,
-        -- the producer (instrumentation scope, else the resource's SDK name) decides the input semantics: rule 2
+        -- the producer (instrumentation scope, else the resource's SDK name) decides the input semantics (header)
         coalesce(
             lower(trim(scope_name)) like 'openlit%' or lower(trim(attr_sdk_name)) = 'openlit', false
         ) as is_openlit,
