@@ -4,11 +4,32 @@
   reject_reason says why), so nothing landed disappears. A span carries usage when it reports input
   or output tokens; only those become usage events (stg_otel__spans). `reject_reason` is NULL for a
   valid span, else the first failed check.
-  Attributes: the span's own, else its resource's (ownership may sit on either). Token counts follow
-  the GenAI semantic conventions: gen_ai.usage.input_tokens includes cached input (read and creation);
-  the deprecated prompt_tokens / completion_tokens are read when the current names are absent.
+  Attributes: the span's own, else its resource's (ownership may sit on either). The instrumentation
+  scope (scopeSpans[].scope name and version) is kept: it names the library that wrote the span.
+  Token buckets, each from the first attribute present (docs/sources.md has the table per producer):
+  - input: gen_ai.usage.input_tokens, else the deprecated gen_ai.usage.prompt_tokens; output:
+    gen_ai.usage.output_tokens, else gen_ai.usage.completion_tokens;
+  - cache read: gen_ai.usage.cache_read.input_tokens (the conventions, the Anthropic SDK, OpenLIT), else
+    gen_ai.usage.cache_read_input_tokens (OpenLLMetry);
+  - cache write: gen_ai.usage.cache_write.input_tokens (the Anthropic SDK), else
+    gen_ai.usage.cache_creation.input_tokens (the conventions, OpenLIT), else
+    gen_ai.usage.cache_creation_input_tokens (OpenLLMetry); with none of them, the sum of the split below;
+  - 5m/1h split: anthropic.usage.cache_creation.ephemeral_1h_input_tokens is the 1-hour write, the rest
+    of the write is 5-minute (no split: all 5-minute, as the gateway prices it). A reported 5-minute part
+    that is not the write less the 1-hour part is inconsistent_tokens;
+  - reasoning (part of output): gen_ai.usage.reasoning.output_tokens, else gen_ai.usage.reasoning_tokens
+    (OpenLLMetry, OpenLIT).
+  Input semantics, decided by the producer, never by the numbers: (1) the conventions, and every producer
+  by default (openai-v2, the Anthropic SDK, OpenLLMetry, which adds the cache to the API's input_tokens):
+  input_tokens INCLUDES cache reads and writes, uncached = input - read - write; (2) OpenLIT on Anthropic
+  (scope name starting with openlit, or resource telemetry.sdk.name = openlit; and provider anthropic)
+  writes the API's input_tokens, which EXCLUDES the cache: uncached = input, total = input + read + write.
+  OpenLIT's gen_ai.usage.cost is kept as reported_cost_usd (comparison only, never priced from).
 -#}
-{%- set token_columns = ['tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_reasoning'] -%}
+{%- set token_columns = [
+    'tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_cache_write_5m', 'tok_cache_write_1h',
+    'tok_reasoning',
+] -%}
 {%- set span_paths = {
     'trace_id_text': '$.traceId',
     'span_id_text': '$.spanId',
@@ -30,13 +51,25 @@
     'attr_prompt_tokens': 'gen_ai.usage.prompt_tokens',
     'attr_completion_tokens': 'gen_ai.usage.completion_tokens',
     'attr_cache_read_tokens': 'gen_ai.usage.cache_read.input_tokens',
+    'attr_cache_read_input_tokens': 'gen_ai.usage.cache_read_input_tokens',
+    'attr_cache_write_tokens': 'gen_ai.usage.cache_write.input_tokens',
     'attr_cache_creation_tokens': 'gen_ai.usage.cache_creation.input_tokens',
+    'attr_cache_creation_input_tokens': 'gen_ai.usage.cache_creation_input_tokens',
+    'attr_cache_write_5m_tokens': 'anthropic.usage.cache_creation.ephemeral_5m_input_tokens',
+    'attr_cache_write_1h_tokens': 'anthropic.usage.cache_creation.ephemeral_1h_input_tokens',
     'attr_reasoning_tokens': 'gen_ai.usage.reasoning.output_tokens',
+    'attr_reasoning_tokens_flat': 'gen_ai.usage.reasoning_tokens',
+    'attr_cost': 'gen_ai.usage.cost',
+    'attr_sdk_name': 'telemetry.sdk.name',
     'attr_team': 'team.name',
     'attr_project': 'project.name',
     'attr_client': 'client.name',
     'attr_environment_name': 'deployment.environment.name',
     'attr_environment': 'deployment.environment',
+    'attr_assoc_team': 'traceloop.association.properties.team',
+    'attr_assoc_project': 'traceloop.association.properties.project',
+    'attr_assoc_customer': 'traceloop.association.properties.customer',
+    'attr_assoc_environment': 'traceloop.association.properties.environment',
 } -%}
 with
 
@@ -120,6 +153,16 @@ scope_spans as (
 
 ),
 
+scopes as (
+
+    select
+        *,
+        {{ tl_json_text('scope_span', '$.scope.name') }} as scope_name,
+        {{ tl_json_text('scope_span', '$.scope.version') }} as scope_version
+    from scope_spans
+
+),
+
 spans as (
 
     select
@@ -130,8 +173,10 @@ spans as (
         line_number,
         loaded_at,
         resource_attributes,
+        scope_name,
+        scope_version,
         {{ tl_json_array_rows('scope_span', '$.spans') }} as span
-    from scope_spans
+    from scopes
 
 ),
 
@@ -144,6 +189,8 @@ span_fields as {{ tl_materialized() }} (
         spans.document_number,
         spans.line_number,
         spans.loaded_at,
+        spans.scope_name,
+        spans.scope_version,
         spans.span,
         {{ tl_json_texts('span', span_paths.values() | list) }} as texts,
         {{ tl_otel_attributes(tl_json_get('span', '$.attributes')) }} as span_attributes,
@@ -161,6 +208,8 @@ attributes as {{ tl_materialized() }} (
         span_fields.document_number,
         span_fields.line_number,
         span_fields.loaded_at,
+        span_fields.scope_name,
+        span_fields.scope_version,
         span_fields.span,
         {%- for name in span_paths %}
             {{ tl_list_element('texts', loop.index) }} as {{ name }},
@@ -180,11 +229,22 @@ mapped as (
     select
         *,
         {{ tl_timestamp_from_unix_nanos('start_nanos_text') }} as occurred_at,
+        lower(coalesce({{ tl_nullif_blank('attr_provider') }}, {{ tl_nullif_blank('attr_system') }})) as provider_hint,
         coalesce(attr_input_tokens, attr_prompt_tokens) as tok_input,
         coalesce(attr_output_tokens, attr_completion_tokens) as tok_output,
-        attr_cache_read_tokens as tok_cache_read,
-        attr_cache_creation_tokens as tok_cache_write,
-        attr_reasoning_tokens as tok_reasoning
+        coalesce(attr_cache_read_tokens, attr_cache_read_input_tokens) as tok_cache_read,
+        coalesce(attr_cache_write_tokens, attr_cache_creation_tokens, attr_cache_creation_input_tokens) as tok_cache_write,
+        attr_cache_write_5m_tokens as tok_cache_write_5m,
+        attr_cache_write_1h_tokens as tok_cache_write_1h,
+        coalesce(attr_reasoning_tokens, attr_reasoning_tokens_flat) as tok_reasoning,
+        -- the producer (instrumentation scope, else the resource's SDK name) decides the input semantics (header)
+        coalesce(
+            lower(trim(scope_name)) like 'openlit%' or lower(trim(attr_sdk_name)) = 'openlit', false
+        ) as is_openlit,
+        coalesce(
+            {{ tl_try_cast('trim(attr_cost)', 'decimal(38, 12)') }},
+            cast({{ tl_try_cast('trim(attr_cost)', 'double') }} as decimal(38, 12))
+        ) as reported_cost_usd
     from attributes
 
 ),
@@ -206,9 +266,37 @@ counted as (
     select
         *,
         {%- for col in token_columns %}
-            case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col[4:] }}{% if not loop.last %},{% endif %}
+            case when has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col[4:] }},
         {%- endfor %}
+        -- OpenLIT's Anthropic spans report input without the cache (the API's own field); everyone else
+        -- follows the convention (input includes cache reads and writes)
+        (not is_openlit or coalesce(provider_hint, '') <> 'anthropic') as input_includes_cache
     from checked
+
+),
+
+writes as (
+
+    select
+        *,
+        -- cache writes: the total, else the sum of the TTL split; the 1-hour part only where it is reported
+        case
+            when tok_cache_write is not null then n_cache_write
+            else n_cache_write_5m + n_cache_write_1h
+        end as n_write_total
+    from counted
+
+),
+
+buckets as (
+
+    select
+        *,
+        case
+            when input_includes_cache then n_input
+            else n_input + n_cache_read + n_write_total
+        end as n_input_total
+    from writes
 
 ),
 
@@ -226,12 +314,17 @@ judged as (
             when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
             when has_usage and has_negative_tokens then 'negative_tokens'
             when has_usage and has_tokens_over_max then 'tokens_over_max'
-            when has_usage and (n_input < n_cache_read + n_cache_write or n_output < n_reasoning)
+            when has_usage and (
+                    n_input_total < n_cache_read + n_write_total
+                    or n_output < n_reasoning
+                    or n_cache_write_1h > n_write_total
+                    or (tok_cache_write_5m is not null and n_cache_write_5m <> n_write_total - n_cache_write_1h)
+                )
                 then 'inconsistent_tokens'
             when has_usage and coalesce({{ tl_nullif_blank('attr_response_model') }}, {{ tl_nullif_blank('attr_request_model') }}) is null
                 then 'missing_model'
         end as reject_reason
-    from counted
+    from buckets
 
 ),
 
@@ -248,8 +341,10 @@ valid_shape as (
         lower({{ tl_nullif_blank('span_id_text') }}) as span_id,
         lower({{ tl_nullif_blank('parent_span_id_text') }}) as parent_span_id,
         span_name,
+        scope_name,
+        scope_version,
         occurred_at,
-        lower(coalesce({{ tl_nullif_blank('attr_provider') }}, {{ tl_nullif_blank('attr_system') }})) as provider_hint,
+        provider_hint,
         {{ tl_nullif_blank('attr_operation') }} as operation_name,
         coalesce({{ tl_nullif_blank('attr_response_model') }}, {{ tl_nullif_blank('attr_request_model') }}) as model_requested,
         {{ tl_nullif_blank('attr_response_id') }} as response_id,
@@ -257,17 +352,23 @@ valid_shape as (
         coalesce(trim(status_code_text) in ('2', 'STATUS_CODE_ERROR'), false) as is_failed,
         has_usage,
         {{ tl_nullif_blank('attr_agent') }} as agent,
-        {{ tl_nullif_blank('attr_team') }} as tag_team,
-        {{ tl_nullif_blank('attr_project') }} as project,
-        coalesce({{ tl_nullif_blank('attr_environment_name') }}, {{ tl_nullif_blank('attr_environment') }}) as environment,
-        {{ tl_nullif_blank('attr_client') }} as customer,
-        n_input - n_cache_read - n_cache_write as uncached_input_tokens,
+        coalesce({{ tl_nullif_blank('attr_team') }}, {{ tl_nullif_blank('attr_assoc_team') }}) as tag_team,
+        coalesce({{ tl_nullif_blank('attr_project') }}, {{ tl_nullif_blank('attr_assoc_project') }}) as project,
+        coalesce(
+            {{ tl_nullif_blank('attr_environment_name') }},
+            {{ tl_nullif_blank('attr_environment') }},
+            {{ tl_nullif_blank('attr_assoc_environment') }}
+        ) as environment,
+        coalesce({{ tl_nullif_blank('attr_client') }}, {{ tl_nullif_blank('attr_assoc_customer') }}) as customer,
+        input_includes_cache,
+        n_input_total - n_cache_read - n_write_total as uncached_input_tokens,
         n_cache_read as cache_read_tokens,
-        n_cache_write as cache_write_5m_tokens,
-        cast(0 as bigint) as cache_write_1h_tokens,
+        n_write_total - n_cache_write_1h as cache_write_5m_tokens,
+        n_cache_write_1h as cache_write_1h_tokens,
         n_output as output_tokens,
         n_reasoning as reasoning_tokens,
-        n_input as source_input_tokens,
+        n_input_total as source_input_tokens,
+        reported_cost_usd,
         {{ dbt.hash(dbt.cast('span', api.Column.translate_type('string'))) }} as record_hash,
         reject_reason,
         case when reject_reason is not null then {{ dbt.cast('span', api.Column.translate_type('string')) }} end as raw_record
@@ -288,6 +389,8 @@ rejected_exports as (
         cast(null as varchar) as span_id,
         cast(null as varchar) as parent_span_id,
         cast(null as varchar) as span_name,
+        cast(null as varchar) as scope_name,
+        cast(null as varchar) as scope_version,
         cast(null as timestamp) as occurred_at,
         cast(null as varchar) as provider_hint,
         cast(null as varchar) as operation_name,
@@ -300,6 +403,7 @@ rejected_exports as (
         cast(null as varchar) as project,
         cast(null as varchar) as environment,
         cast(null as varchar) as customer,
+        true as input_includes_cache,
         cast(0 as bigint) as uncached_input_tokens,
         cast(0 as bigint) as cache_read_tokens,
         cast(0 as bigint) as cache_write_5m_tokens,
@@ -307,6 +411,7 @@ rejected_exports as (
         cast(0 as bigint) as output_tokens,
         cast(0 as bigint) as reasoning_tokens,
         cast(0 as bigint) as source_input_tokens,
+        cast(null as decimal(38, 12)) as reported_cost_usd,
         {{ dbt.hash('raw_document') }} as record_hash,
         export_reject_reason as reject_reason,
         case
