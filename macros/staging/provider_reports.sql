@@ -10,6 +10,8 @@
   document and row). Renders a query (use it as a CTE body).
 -#}
 {% macro tl_report_results(format, fields, key_columns) -%}
+    {%- set report_key = ['bucket_start', 'bucket_end'] -%}
+    {%- for path in key_columns %}{% do report_key.append(tl_json_text('result', path)) %}{% endfor -%}
     select
         {%- for name in fields %}
             {{ tl_list_element('texts', loop.index) }} as {{ name }},
@@ -24,11 +26,7 @@
     from (
         select
             *,
-            row_number() over (
-                partition by bucket_start, bucket_end
-                {%- for path in key_columns %}, {{ tl_json_text('result', path) }}{% endfor %}
-                order by load_id desc, document_number desc, result_row_key desc
-            ) as copy_rank,
+            {{ tl_copy_rank(report_key | join(', '), ['document_number', 'result_row_key']) }} as copy_rank,
             {{ tl_json_texts('result', fields.values() | list) }} as texts
         from {{ ref('base_provider_reports__results_parsed') }}
         where format = '{{ format }}'

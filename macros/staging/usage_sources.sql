@@ -60,3 +60,15 @@
     {% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  The latest-copy rule, in one place: rank the copies of one record (partition_by) so that 1 is the
+  copy from the most recently loaded file, and within one file the later position (`position`: the
+  columns that order records within a file, e.g. ['line_number'] or ['document_number', 'row_key']).
+-#}
+{% macro tl_copy_rank(partition_by, position) -%}
+    row_number() over (
+        partition by {{ partition_by }}
+        order by load_id desc{% for col in position %}, {{ col }} desc{% endfor %}
+    )
+{%- endmacro %}

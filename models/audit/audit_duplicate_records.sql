@@ -96,10 +96,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by source, record_id
-            order by load_id desc, document_number desc, row_key desc
-        ) as copy_rank
+        {{ tl_copy_rank('source, record_id', ['document_number', 'row_key']) }} as copy_rank
     from copies
 
 ),

@@ -15,10 +15,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by request_id
-            order by load_id desc, line_number desc
-        ) as copy_rank,
+        {{ tl_copy_rank('request_id', ['line_number']) }} as copy_rank,
         count(*) over (partition by request_id) as copies
     from parsed
     where reject_reason is null

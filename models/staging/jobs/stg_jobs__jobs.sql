@@ -15,10 +15,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by job_id
-            order by load_id desc, source_row_number desc
-        ) as copy_rank,
+        {{ tl_copy_rank('job_id', ['source_row_number']) }} as copy_rank,
         count(*) over (partition by job_id) as copies
     from parsed
     where reject_reason is null

@@ -46,10 +46,7 @@ delivered as (
 
     select
         *,
-        row_number() over (
-            partition by trace_id, span_id
-            order by load_id desc, document_number desc, span_row_key desc
-        ) as copy_rank
+        {{ tl_copy_rank('trace_id, span_id', ['document_number', 'span_row_key']) }} as copy_rank
     from valid_spans
 
 ),
