@@ -173,6 +173,115 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
     return MonthData(month, chargeback, by_model_agent, by_dimension, memo)
 
 
+def money_percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part / whole x 100 truncated to 4 places from pico-dollars, as the marts' tl_money_percent."""
+    if part is None or not whole:
+        return None
+    pico_part = int((Decimal(part) * 10**12).to_integral_value(rounding=ROUND_FLOOR))
+    pico_whole = int((Decimal(whole) * 10**12).to_integral_value(rounding=ROUND_FLOOR))
+    if pico_whole == 0:
+        return None
+    sign = -1 if (pico_part < 0) != (pico_whole < 0) and pico_part != 0 else 1
+    return Decimal(sign * (abs(pico_part) * 100 * 10**4 // abs(pico_whole))) / 10**4
+
+
+def apply_publication(con: duckdb.DuckDBPyConnection, data: MonthData) -> None:
+    """A closed month exports what was published, never silently what the ledger computes now.
+
+    When the month has published lines (marts.published_team_monthly_spend, latest version), the
+    chargeback lines, the totals and the memo's figures are the published ones; data.memo['publication']
+    says which version, and lists the restatement candidates (audit.restatement_candidates) with the
+    difference. The model/agent and dimension breakdowns are recomputed figures: they are kept only
+    when they still tie to the published lines, else withheld (the memo says so). Open months: unchanged.
+    """
+    if not relation_exists(con, "marts", "published_team_monthly_spend"):
+        return
+    m = data.month
+    published = fetch(con, """
+        select * from marts.published_team_monthly_spend
+        where month = ? and publication_version = (
+            select max(publication_version) from marts.published_team_monthly_spend where month = ?)
+        order by team_id""", [m, m])
+    if not published:
+        return
+    candidates = []
+    if relation_exists(con, "audit", "restatement_candidates"):
+        candidates = fetch(con, "select * from audit.restatement_candidates where month = ? order by team_id", [m])
+    current = {row["team_id"]: row for row in data.chargeback}
+    names = {row["team_id"]: row for row in fetch(con, "select team_id, team_name, cost_center, rollup_team_id "
+                                                       "from marts.dim_teams")}
+    moved = {row["team_id"] for row in published} != set(current) or any(
+        current[row["team_id"]]["cost_cents"] != row["cost_cents"] for row in published)
+    head = published[0]
+    data.memo["publication"] = {
+        "version": head["publication_version"], "kind": head["publication_kind"], "reason": head["reason"],
+        "approved_by": head["approved_by"], "published_at": head["published_at"], "candidates": candidates,
+        "recomputed_cents": sum(int(row["cost_cents"]) for row in data.chargeback), "moved": moved,
+        "breakdowns_withheld": moved,
+    }
+    if not moved:
+        return
+    total_cost = sum((row["cost_usd"] for row in published), Decimal(0))
+    lines = []
+    for row in published:
+        base = current.get(row["team_id"]) or {
+            **{column.name: None for column in CHARGEBACK_COLUMNS}, **names.get(row["team_id"], {}),
+            "team_id": row["team_id"], "previous_month_cents": None, "mom_change_cents": None,
+            "billing_mode": data.chargeback[0]["billing_mode"],
+        }
+        line = {**base, "cost_usd": row["cost_usd"], "cost_cents": int(row["cost_cents"]),
+                "list_cost_usd": row["list_cost_usd"], "events": row["events"], "unpriced_events": row["unpriced_events"],
+                "high_confidence_pct": money_percent(row["cost_high_usd"], row["cost_usd"]),
+                "medium_confidence_pct": money_percent(row["cost_medium_usd"], row["cost_usd"]),
+                "low_confidence_pct": money_percent(row["cost_low_usd"], row["cost_usd"]),
+                "share_of_month": (row["cost_usd"] / total_cost) if total_cost else Decimal(0)}
+        previous = line.get("previous_month_cents")
+        line["mom_change_cents"] = None if previous is None else line["cost_cents"] - previous
+        line["mom_change_pct"] = (None if line.get("previous_month_cost_usd") is None
+                                  else money_percent(row["cost_usd"] - line["previous_month_cost_usd"],
+                                                     line["previous_month_cost_usd"]))
+        lines.append(line)
+    lines.sort(key=lambda r: (r["team_id"] == "unattributed", -r["cost_usd"], r["team_id"]))
+    data.chargeback = lines
+    data.by_model_agent, data.by_dimension = [], []
+    data.memo["totals"] = {
+        **data.memo["totals"], "cents": sum(r["cost_cents"] for r in lines), "cost_usd": total_cost,
+        "list_cost_usd": sum((r["list_cost_usd"] for r in published), Decimal(0)),
+        "high": sum((r["cost_high_usd"] for r in published), Decimal(0)),
+        "medium": sum((r["cost_medium_usd"] for r in published), Decimal(0)),
+        "low": sum((r["cost_low_usd"] for r in published), Decimal(0)),
+        "unattributed": sum((r["cost_usd"] for r in published if r["team_id"] == "unattributed"), Decimal(0)),
+        "lines": len(published),
+    }
+    data.memo["events"] = {"events": sum(int(r["events"]) for r in published),
+                           "unpriced": sum(int(r["unpriced_events"]) for r in published), "cost_usd": total_cost}
+
+
+def publication_paragraph(data: MonthData) -> list[str]:
+    """The memo's statement of what a closed month's figures are (empty for an open month)."""
+    publication = data.memo.get("publication")
+    if publication is None:
+        return []
+    kind = ("the close" if publication["kind"] == "close"
+            else f"a restatement ({publication['reason']}; approved by {publication['approved_by']})")
+    out = [f"**{data.month:%Y-%m} is closed: these are its published lines, version {publication['version']} "
+           f"({kind}).**"]
+    if publication["moved"]:
+        recomputed = cents_to_dollars(publication["recomputed_cents"])
+        published = cents_to_dollars(sum(row["cost_cents"] for row in data.chargeback))
+        out.append(f"The ledger now computes {money(recomputed)} for the month, {money_signed(recomputed - published)} "
+                   f"against the published {money(published)}: restatement candidates (audit.restatement_candidates), "
+                   "not restated — approve a restatement (seeds/restatements.csv) to publish them.")
+        for row in publication["candidates"]:
+            out.append(f"- candidate: {md(row['team_id'])} {money(row['published_cost_usd'])} published, "
+                       f"{money(row['current_cost_usd'])} now ({money_signed(row['delta_usd'])}, "
+                       f"{row['late_events']} late events)")
+        if publication["breakdowns_withheld"]:
+            out.append("The breakdowns by model, agent, project, environment and customer are not exported: they "
+                       "reflect the recomputed figures, not the published lines.")
+    return out
+
+
 def read_restatements(con: duckdb.DuckDBPyConnection, month: date) -> list[str] | None:
     """Month close for months before `month`: each published restatement (version, reason, approver,
     change in the month's total against the version before) and each closed month whose lines would
@@ -215,10 +324,11 @@ def month_total_cents(data: MonthData) -> int:
     """The month total in cents, checked against every source that must agree with it."""
     exact = sum((row["cost_usd"] for row in data.chargeback), Decimal(0))
     cents = round_cents(exact)
+    withheld = bool((data.memo.get("publication") or {}).get("breakdowns_withheld"))
+    breakdowns = () if withheld else (("by_model_agent", data.by_model_agent), ("by_dimension", data.by_dimension))
     checks = {
         "rpt_chargeback_monthly cents": sum(row["cost_cents"] for row in data.chargeback),
-        "rpt_chargeback_by_model_agent cents": sum(row["cost_cents"] for row in data.by_model_agent),
-        "rpt_chargeback_by_dimension cents": sum(row["cost_cents"] for row in data.by_dimension),
+        **{f"rpt_chargeback_{name} cents": sum(row["cost_cents"] for row in rows) for name, rows in breakdowns},
         "fct_team_monthly_spend cents": int(data.memo["totals"]["cents"]),
         "fct_usage_events cost rounded half-up": round_cents(data.memo["events"]["cost_usd"]),
     }
@@ -227,7 +337,7 @@ def month_total_cents(data: MonthData) -> int:
             raise ExportError(
                 f"refusing to export {data.month:%Y-%m}: {name} = {value}, but the month total "
                 f"(round-half-up of the chargeback's exact cost {exact}) is {cents} cents")
-    for name, breakdown in (("by_model_agent", data.by_model_agent), ("by_dimension", data.by_dimension)):
+    for name, breakdown in breakdowns:
         for line in data.chargeback:
             part = sum(row["cost_cents"] for row in breakdown if row["team_id"] == line["team_id"])
             if part != line["cost_cents"]:
@@ -587,6 +697,9 @@ def render_memo(data: MonthData, total_cents: int) -> str:
     out = [f"# AI spend allocation memo — {m:%B %Y}", ""]
     out += [f"**{SHOWBACK_BANNER}.**" if showback else "Chargeback: the team lines below are billed to their cost centers.",
             ""]
+    publication = publication_paragraph(data)
+    if publication:
+        out += [*publication, ""]
     out += ["## Headline", ""]
     out.append(f"- **Total effective cost: {money(total)}** ({m:%Y-%m}; the team lines below sum to it to the cent).")
     saving = cents_to_dollars(round_cents(list_cost) - total_cents)  # the difference of the two figures shown
@@ -662,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
                 raise ExportError(f"the warehouse {args.db} has no marts.rpt_chargeback_monthly (run `make build` first)")
             data = read_month(con, args.month)
+            apply_publication(con, data)
             if args.focus:
                 args.out.mkdir(parents=True, exist_ok=True)
                 for path in write_focus(con, args.month, args.out):
@@ -680,10 +794,14 @@ def main(argv: list[str] | None = None) -> int:
     paths = (args.out / f"chargeback-{stem}.csv", args.out / f"chargeback-{stem}.xlsx",
              args.out / f"allocation-memo-{stem}.md")
     write_csv(paths[0], tables[0], banner)
-    write_xlsx(paths[1], tables, banner)
+    publication = data.memo.get("publication")
+    write_xlsx(paths[1], tables[:1] if publication and publication["breakdowns_withheld"] else tables, banner)
     write_text(paths[2], memo)
     for path in paths:
         print(f"tokenledger: wrote {path}")
+    if publication and publication["moved"]:
+        print(f"tokenledger: {args.month:%Y-%m} is closed: exported its published lines (version "
+              f"{publication['version']}); the ledger now differs — see audit.restatement_candidates", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,7 @@ shows the exact delta; the restatement publishes version 2 with the reason.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -50,6 +51,12 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     stages["candidates"] = wh.query("select team_id, published_version, published_cost_usd, current_cost_usd, delta_usd, "
                                     "delta_cents, late_events from audit.restatement_candidates order by 1")
     stages["warn"] = warn_status(wh, "warn_restatement_candidates")
+    # An export of the closed month now: its published lines, the candidates stated (never the recomputed lines).
+    export_dir = tmp / "export-closed"
+    stages["closed_export"] = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--db", str(wh.db), "--month", "2026-09",
+         "--out", str(export_dir)], capture_output=True, text=True)
+    stages["closed_export_dir"] = export_dir
     wh.dbt("build", "--full-refresh")
     stages["after_full_refresh"] = wh.query(PUBLISHED)
     (project / "seeds" / "restatements.csv").write_text(
@@ -116,6 +123,28 @@ def test_restatements_publish_in_the_order_they_were_made(closing: dict[str, obj
     # 200k x $2.50/M + 50k x $15/M = $1.25 more for search, nothing else moves
     assert version3["search"][3] == version2["search"][3] + Decimal("1.25")
     assert {t: r[3] for t, r in version3.items() if t != "search"} == {t: r[3] for t, r in version2.items() if t != "search"}
+
+
+def test_a_closed_month_exports_its_published_lines_and_states_the_difference(closing: dict[str, object]) -> None:
+    result = closing["closed_export"]
+    assert isinstance(result, subprocess.CompletedProcess)
+    assert result.returncode == 0, result.stderr
+    assert "2026-09 is closed: exported its published lines (version 1)" in result.stderr
+    out = closing["closed_export_dir"]
+    assert isinstance(out, Path)
+    with (out / "chargeback-2026-09.csv").open(encoding="utf-8") as handle:
+        lines = {row["team_id"]: row for row in csv.DictReader(handle) if row["row_type"] == "team"}
+    first = closing["first"]
+    assert {team: int(row["cost_cents"]) for team, row in lines.items()} == {r[2]: r[4] for r in first}
+    total = sum(r[4] for r in first)
+    memo = (out / "allocation-memo-2026-09.md").read_text(encoding="utf-8")
+    assert "2026-09 is closed: these are its published lines, version 1 (the close)." in memo
+    dollars = Decimal(total) / 100
+    assert f"**Total effective cost: ${dollars:,.2f}**" in memo
+    # the recomputed month is $7.50 more: stated, with the candidate, not exported as lines
+    assert f"The ledger now computes ${dollars + LATE_JOB_COST:,.2f} for the month, +$7.50 against the published" in memo
+    assert "- candidate: search" in memo and "6 late events" in memo
+    assert "are not exported" in memo
 
 
 def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: Path) -> None:
