@@ -47,6 +47,53 @@
     ]) }}
 {%- endmacro %}
 
+{#-
+  What a contract column is when a source does not report it: a typed NULL (unknown), or 0 / false
+  for the counts and flags a source without them never bills.
+-#}
+{% macro tl_absent_attempt_column(column) -%}
+    {%- set absent = {
+        'retry_of': 'cast(null as varchar)', 'attempt_number': 'cast(null as integer)',
+        'response_id': 'cast(null as varchar)', 'is_batch': 'false', 'service_tier': 'cast(null as varchar)',
+        'agent': 'cast(null as varchar)', 'api_key_id': 'cast(null as varchar)', 'user_email': 'cast(null as varchar)',
+        'project': 'cast(null as varchar)', 'environment': 'cast(null as varchar)', 'customer': 'cast(null as varchar)',
+        'input_audio_tokens': 'cast(0 as bigint)', 'output_audio_tokens': 'cast(0 as bigint)',
+        'web_search_requests': 'cast(0 as bigint)',
+    } -%}
+    {%- if column not in absent -%}
+        {{ exceptions.raise_compiler_error("the attempt contract requires " ~ column ~ " from every source") }}
+    {%- endif -%}
+    {{ return(absent[column]) }}
+{%- endmacro %}
+
+{#-
+  A source's attempts in the conformed contract: `select` of every tl_attempt_columns column from
+  `relation` (optionally filtered by `where`). `mapping` gives the source's expression for a contract
+  column whose own column has another name (e.g. {'attempt_id': 'job_id'}), or none for one the
+  source does not report (tl_absent_attempt_column); any other contract column is read by its name.
+  `extra`: the source's own columns kept after the contract (lineage and the like).
+-#}
+{% macro tl_conformed_attempts(source_name, relation, mapping, extra=[], where=none) -%}
+    select
+        '{{ source_name }}' as source,
+        {%- for column in tl_attempt_columns()[1:] %}
+            {%- if column in mapping and mapping[column] is none %}
+        {{ tl_absent_attempt_column(column) }} as {{ column }}
+            {%- elif column in mapping %}
+        {{ mapping[column] }} as {{ column }}
+            {%- else %}
+        {{ column }}
+            {%- endif %}{% if not loop.last or extra %},{% endif %}
+        {%- endfor %}
+        {%- for column in extra %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+{%- endmacro %}
+
 {#- `select <contract columns> from stg_<s>__attempts union all ...` over every registered source. -#}
 {% macro tl_union_attempts(columns=none) -%}
     {%- set columns = columns or tl_attempt_columns() -%}
