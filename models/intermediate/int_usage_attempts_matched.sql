@@ -2,7 +2,7 @@
   Attempts that reached the ledger through more than one source (a gateway log and OTel spans of
   the same calls, say) and are set aside so each call counts once. Two rules, in order:
   1. response id: attempts of different sources sharing the provider's response id (gateway
-     response.id, OTel gen_ai.response.id, LiteLLM request_id) are one call. The copy kept is the
+     response.id, OTel gen_ai.response.id, LiteLLM's provider id as staging finds it) are one call. The copy kept is the
      provider's authoritative source (var authoritative_sources) when it is among them, else the
      first in var source_priority (default gateway, litellm, otel, jobs).
   2. authoritative source: for a provider named in var authoritative_sources ({provider: source}),
@@ -69,7 +69,7 @@ attempts as (
     select
         'litellm' as source,
         request_id as attempt_id,
-        request_id as response_id,
+        response_id,
         provider_hint,
         occurred_at
     from litellm

@@ -150,15 +150,15 @@ all_sources as (
         model_requested,
         is_failed,
         has_usage,
-        request_id as response_id,  -- LiteLLM logs the provider's response id as its request_id
+        response_id,  -- the provider's id as staging found it (not LiteLLM's own request id)
         false as is_batch,
         cast(null as varchar) as service_tier,
         cast(null as varchar) as agent,
         api_key_id,
         user_email,
         tag_team,
-        cast(null as varchar) as project,
-        cast(null as varchar) as environment,
+        project,
+        environment,
         customer,
         uncached_input_tokens,
         cache_read_tokens,
