@@ -16,7 +16,9 @@
   record_hash is taken over the parsed content (numbers, timestamps, tags as read), so the same
   record exported as JSON and as CSV is an equal copy, not a conflict.
 -#}
-{%- set token_columns = ['tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_write_5m', 'tok_write_1h', 'tok_reasoning'] -%}
+{%- set token_columns = [
+    'tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_write_5m', 'tok_write_1h', 'tok_reasoning'
+] -%}
 {%- set record_paths = {
     'request_id_text': '$.request_id',
     'call_type': '$.call_type',
@@ -63,7 +65,6 @@
     'm_environment': '$.spend_logs_metadata.environment',
     'm_customer': '$.spend_logs_metadata.customer',
 } -%}
-{%- set tag_keys = {'t_team': ['team'], 't_project': ['project'], 't_environment': ['environment', 'env'], 't_customer': ['customer']} -%}
 {#- LiteLLM's own ids: chatcmpl-<uuid4> (what it makes up when the provider's id is not kept), or a bare uuid (litellm_call_id). -#}
 {%- set litellm_made_id = "'^(chatcmpl-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'" -%}
 {#- base64 of 'litellm:custom_llm_provider' (27 bytes: 36 characters, whatever follows) -#}
@@ -184,14 +185,10 @@ mapped as (
             {{ tl_try_cast('trim(coalesce(spend_text, response_cost_text))', 'decimal(38, 12)') }},
             cast({{ tl_try_cast('trim(coalesce(spend_text, response_cost_text))', 'double') }} as decimal(38, 12))
         ) as reported_cost_usd,
-        {%- for name, keys in tag_keys.items() %}
-        case
-            {%- for key in keys %}
-            when {{ tl_regex_matches('tags_line', "'\"" ~ key ~ ":[^\"]*\"'") }}
-                then {{ tl_nullif_blank(tl_regex_replace('tags_line', '^.*\"' ~ key ~ ':([^\"]*)\".*$', '\\1')) }}
-            {%- endfor %}
-        end as {{ name }},
-        {%- endfor %}
+        {{ tl_litellm_tag('tags_line', ['team']) }} as t_team,
+        {{ tl_litellm_tag('tags_line', ['project']) }} as t_project,
+        {{ tl_litellm_tag('tags_line', ['environment', 'env']) }} as t_environment,
+        {{ tl_litellm_tag('tags_line', ['customer']) }} as t_customer,
         coalesce(request_id_text, id_text) as any_request_id
     from with_metadata
 
