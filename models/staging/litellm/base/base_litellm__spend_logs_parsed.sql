@@ -281,8 +281,14 @@ identified as (
         case when is_payload then {{ tl_nullif_blank('m_team_id') }} else {{ tl_nullif_blank('team_id_text') }} end as team_id,
         -- the provider's id: the stored response's id, else the request id, unless LiteLLM made it up
         coalesce(
-            case when not {{ tl_regex_matches('trim(response_object_id)', litellm_made_id) }} then trim(response_object_id) end,
-            case when not {{ tl_regex_matches('trim(any_request_id)', litellm_made_id) }} then {{ tl_nullif_blank('any_request_id') }} end
+            case
+                when not {{ tl_regex_matches('trim(response_object_id)', litellm_made_id) }}
+                    then {{ tl_nullif_blank('response_object_id') }}
+            end,
+            case
+                when not {{ tl_regex_matches('trim(any_request_id)', litellm_made_id) }}
+                    then {{ tl_nullif_blank('any_request_id') }}
+            end
         ) as provider_id
     from judged
 
