@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "litellm_proxy"
@@ -91,9 +90,9 @@ def test_payload_rows_are_parsed_as_litellm_events(wh: Warehouse) -> None:
 
 
 def test_spend_log_tags_and_split(wh: Warehouse) -> None:
-    rows = dict((r[0], r[1:]) for r in wh.query(
+    rows = {r[0]: r[1:] for r in wh.query(
         "select request_id, tag_team, project, environment, customer, cache_write_5m_tokens, cache_write_1h_tokens "
-        "from staging.stg_litellm__spend_logs where api_key_id = 'hk-search-1'"))
+        "from staging.stg_litellm__spend_logs where api_key_id = 'hk-search-1'")}
     assert rows["chatcmpl-Pq1RsT2uV3wX4yZ5aB6cD7eF8gH9"] == ("search", "atlas", "prod", None, 0, 0)
     assert rows["chatcmpl-4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"] == (None, None, None, "acme", 500, 1000)
 
