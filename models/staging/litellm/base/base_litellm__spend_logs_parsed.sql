@@ -175,7 +175,7 @@ mapped as (
         coalesce(lower(trim(status_text)) in ('failure', 'failed', 'error'), false) as is_failed,
         -- the spend log writes ISO text; the StandardLoggingPayload writes Unix seconds as a float
         case
-            when {{ tl_regex_matches('trim(start_time_text)', "'^[0-9]{1,10}([.][0-9]+)?$'") }}
+            when is_payload and {{ tl_regex_matches('trim(start_time_text)', "'^[0-9]{1,10}([.][0-9]+)?$'") }}
                 then {{ tl_timestamp_from_unix_nanos(dbt.cast(
                     'cast(' ~ tl_try_cast('trim(start_time_text)', 'decimal(38, 12)') ~ ' * 1000000000 as bigint)',
                     api.Column.translate_type('string'))) }}
