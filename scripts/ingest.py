@@ -9,8 +9,9 @@ Formats, recognised from the content (never the file name):
 - into raw.source_documents (one row per document, the JSON text verbatim): OpenTelemetry OTLP/JSON
   traces (otlp_json, a whole file; otlp_jsonl, the Collector's file exporter), LiteLLM spend logs
   (litellm_json, litellm_jsonl, and litellm_csv: each CSV record as a JSON object of its fields),
-  and OpenAI / Anthropic Admin API usage and cost report pages (openai_usage, openai_costs,
-  anthropic_usage, anthropic_costs; a whole file, or JSON Lines with one page per line).
+  LiteLLM's StandardLoggingPayload (litellm_payload_jsonl, litellm_payload_json: what its custom, S3
+  and GCS loggers write), and OpenAI / Anthropic Admin API usage and cost report pages (openai_usage,
+  openai_costs, anthropic_usage, anthropic_costs; a whole file, or JSON Lines with one page per line).
 
 Every record lands as text with its lineage; nothing is parsed or judged here (staging does that).
 Each file is one transaction (its raw rows + its manifest row), a file whose bytes were already
@@ -63,11 +64,14 @@ OTLP_JSONL = "otlp_jsonl"
 LITELLM_JSON = "litellm_json"
 LITELLM_JSONL = "litellm_jsonl"
 LITELLM_CSV = "litellm_csv"
+LITELLM_PAYLOAD_JSON = "litellm_payload_json"
+LITELLM_PAYLOAD_JSONL = "litellm_payload_jsonl"
 REPORT_FORMATS = ("openai_usage", "openai_costs", "anthropic_usage", "anthropic_costs")
 # What the JSON classifier (JSON_KIND_SQL) names -> (format as JSON Lines, format as one whole-file document).
 KIND_FORMATS: dict[str, tuple[str, str]] = {
     "otlp": (OTLP_JSONL, OTLP_JSON),
     "litellm": (LITELLM_JSONL, LITELLM_JSON),
+    "litellm_payload": (LITELLM_PAYLOAD_JSONL, LITELLM_PAYLOAD_JSON),
     **{name: (name, name) for name in REPORT_FORMATS},
 }
 LITELLM_CSV_REQUIRED = frozenset({"request_id", "spend", "call_type"})
@@ -384,6 +388,8 @@ select top, case
     when json_type(p) is distinct from 'OBJECT' then null
     when json_exists(p, '$.resourceSpans') then 'otlp'
     when json_exists(p, '$.request_id') and json_exists(p, '$.spend') then 'litellm'
+    when json_exists(p, '$.id') and json_exists(p, '$.call_type') and json_exists(p, '$.response_cost')
+        then 'litellm_payload'
     when json_type(p, '$.data') is distinct from 'ARRAY' then null
     when json_exists(p, '$.data[0].request_id') and json_exists(p, '$.data[0].spend') then 'litellm'
     when json_array_length(p, '$.data') > 0 and not (json_exists(p, '$.data[0].results')

@@ -74,6 +74,15 @@
         return null;
     end
     $fn$;
+    {#- base64 to UTF-8 text: NULL when the value is not base64 or does not decode to UTF-8. #}
+    create or replace function tl_engine.try_base64_text(value text) returns text
+    language plpgsql immutable parallel safe as $fn$
+    begin
+        return convert_from(decode(value, 'base64'), 'UTF8');
+    exception when others then
+        return null;
+    end
+    $fn$;
     create or replace function tl_engine.unit_test_value(value anyelement) returns anyelement
     language plpgsql immutable parallel safe as $fn$
     begin

@@ -71,3 +71,23 @@
     {%- endfor -%}
     {{ dbt.concat(parts) }}
 {%- endmacro %}
+
+{#-
+  The UTF-8 text that a base64 string encodes; NULL when it is not valid base64 or not valid UTF-8
+  (DuckDB: try(); Postgres: the engine function tl_engine.try_base64_text).
+-#}
+{% macro tl_try_base64_text(text_expr) -%}
+    {{ return(adapter.dispatch('tl_try_base64_text', 'tokenledger')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_try_base64_text(text_expr) -%}
+    try(decode(from_base64({{ text_expr }})))
+{%- endmacro %}
+
+{% macro postgres__tl_try_base64_text(text_expr) -%}
+    {{ tl_engine_function('try_base64_text') }}({{ text_expr }})
+{%- endmacro %}
+
+{% macro default__tl_try_base64_text(text_expr) -%}
+    {{ exceptions.raise_compiler_error("tl_try_base64_text is not implemented for adapter " ~ adapter.type()) }}
+{%- endmacro %}

@@ -184,6 +184,28 @@ def test_litellm_jsonl_one_spend_log_per_line(tmp_path: Path, db: Path, run: Cal
                               ("litellm_jsonl", 3, 4, lines[3])]  # fmt: skip
 
 
+def logging_payload(call_id: str) -> dict[str, Any]:
+    """LiteLLM's StandardLoggingPayload, as its custom, S3 and GCS loggers write it (litellm/types/utils.py)."""
+    return {"id": call_id, "trace_id": "t-1", "call_type": "acompletion", "response_cost": 0.00123, "status": "success",
+            "total_tokens": 150, "prompt_tokens": 100, "completion_tokens": 50, "startTime": 1754042400.5,
+            "endTime": 1754042402.0, "model": "gpt-4o", "model_id": "dep-1", "model_group": "gpt-4o",
+            "custom_llm_provider": "openai", "api_base": "https://api.openai.com/v1",
+            "metadata": {"user_api_key_hash": "88dc28d0", "user_api_key_team_id": "t1", "usage_object": None},
+            "cache_hit": False, "request_tags": ["project:x"], "end_user": None, "response": None,
+            "hidden_params": {"model_id": "dep-1", "response_cost": "0.00123"}}  # fmt: skip
+
+
+def test_litellm_standard_logging_payload_is_recognised(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    """A StandardLoggingPayload line has id, call_type and response_cost (no request_id, no spend): not a gateway log."""
+    lines = [dumps(logging_payload("c1")), dumps(logging_payload("c2"))]
+    jsonl = write(tmp_path / "s3.jsonl", "\n".join(lines) + "\n")
+    whole = write(tmp_path / "payloads.json", dumps([logging_payload("c3")], pretty=True))
+    assert run(jsonl, whole).code == 0
+    assert docs(db, jsonl) == [("litellm_payload_jsonl", 1, 1, lines[0]), ("litellm_payload_jsonl", 2, 2, lines[1])]
+    assert docs(db, whole) == [("litellm_payload_json", 1, 1, dumps([logging_payload("c3")], pretty=True))]
+    assert one(db, "select count(*) from raw.gateway_requests") == 0
+
+
 def litellm_row(request_id: str, **values: str) -> dict[str, str]:
     row = dict.fromkeys(LITELLM_HEADER.split(","), "")
     row |= {"request_id": request_id, "call_type": "acompletion", "api_key": "88dc28d0", "spend": "0.00123",

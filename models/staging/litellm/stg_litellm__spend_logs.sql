@@ -1,9 +1,10 @@
 {#-
   Valid LiteLLM spend logs, one row per request_id: when a request was delivered more than once,
   the copy from the most recently loaded file wins (within one file, the later document, then
-  record); the others are listed in audit.duplicate_records. LiteLLM's team_id becomes the team
-  tag through seeds/team_aliases.csv (source = litellm); an unmapped team_id is kept as written,
-  so audit.unknown_team_tags shows it. LiteLLM's own `spend` is kept as reported_cost_usd.
+  record); the others are listed in audit.duplicate_records. The team (LiteLLM's team_id, else
+  spend_logs_metadata.team, else a `team:` request tag) becomes the team tag through
+  seeds/team_aliases.csv (source = litellm); an unmapped one is kept as written (lower-cased), so
+  audit.unknown_team_tags shows it. LiteLLM's own `spend` is kept as reported_cost_usd.
 -#}
 with
 
@@ -37,6 +38,7 @@ final as (
 
     select
         ranked.request_id,
+        ranked.response_id,
         ranked.call_type,
         ranked.occurred_at,
         ranked.provider_hint,
@@ -49,7 +51,9 @@ final as (
         ranked.api_key_id,
         ranked.user_email,
         ranked.litellm_team_id,
-        coalesce(aliases.team_id, lower(ranked.litellm_team_id)) as tag_team,
+        coalesce(aliases.team_id, lower(ranked.team_text)) as tag_team,
+        ranked.project,
+        ranked.environment,
         ranked.customer,
         ranked.request_tags,
         ranked.reported_cost_usd,
@@ -66,7 +70,7 @@ final as (
         ranked.record_hash
     from ranked
     left join aliases
-        on ranked.litellm_team_id = aliases.external_id
+        on ranked.team_text = aliases.external_id
     where ranked.copy_rank = 1
 
 )
