@@ -1,0 +1,247 @@
+"""Hostile inputs: every one ends in a load that accounts for every record, or one clear line and a known exit.
+
+Each case asserts the exit status, a one-line message naming the problem (never a traceback) and the rows
+that landed. Limits are lowered through their environment variables so that the files stay small; one case
+uses the real default with a 33 MB line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import ingest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = PROJECT_ROOT / "scripts"
+HEADER = "job_id,created_at,agent,model,provider,input_tokens,cached_input_tokens,output_tokens,status"
+
+
+def gw(request_id: str, **extra: object) -> str:
+    return json.dumps({"request_id": request_id, "response": {"usage": {"prompt_tokens": 1, "completion_tokens": 2}}, **extra})
+
+
+def job(job_id: str, agent: str = "a") -> str:
+    return f"{job_id},2026-10-01T10:00:00Z,{agent},gpt-5.4-mini,openai,100,0,10,succeeded"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "wh" / "test.duckdb"
+    monkeypatch.setenv("TOKENLEDGER_DB", str(path))
+    monkeypatch.setenv("TOKENLEDGER_LOCK_WAIT", "60")
+    return path
+
+
+@pytest.fixture
+def run(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    def _run(*paths: Path | str, target: Path | None = None) -> Run:
+        capsys.readouterr()
+        try:
+            code = ingest.main(["--db", str(target or db), *map(str, paths)])
+        except SystemExit as exc:
+            code = int(exc.code) if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return _run
+
+
+def q(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def landed(db: Path) -> int:
+    return sum(q(db, f"select count(*) from {t}")[0][0] for t in ingest.DATA_TABLES)
+
+
+def refused_once(result: Run, path: Path | str, problem: str) -> None:
+    """Exit 1, and the refusal is one line on stderr (and on stdout) naming the file and the problem."""
+    assert result.code == 1, result
+    assert "Traceback" not in result.out + result.err
+    assert result.err.splitlines() == [line for line in result.out.splitlines() if line.startswith("refused")]
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"refused {path}: ") and problem in line, line
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Lossless or refused
+
+
+def test_an_oversized_jsonl_line_refuses_the_file(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", "1000")
+    long = gw("b", pad="x" * 2000)
+    path = write(tmp_path / "three.jsonl", "\n".join([gw("a"), long, gw("c")]) + "\n")
+    result = run(path)
+    refused_once(result, path, f"oversized record: line 2 is {len(long)} bytes, over the 1000-byte limit")
+    assert landed(db) == 0
+    assert q(db, "select status, rows from raw.load_manifest") == [("refused", 0)]
+    # a line at the limit is fine, and every line lands with its physical number
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", str(len(long)))
+    assert run(path).code == 0
+    assert q(db, "select line_number from raw.gateway_requests order by 1") == [(1,), (2,), (3,)]
+
+
+def test_an_oversized_line_inside_a_block_is_found(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", "100")
+    lines = [gw(f"r{i}") for i in range(50)]
+    lines[30] = gw("r30", pad="y" * 200)
+    path = write(tmp_path / "mid.jsonl", "\n".join(lines))  # no final newline either
+    refused_once(run(path), path, "oversized record: line 31 is ")
+    assert landed(db) == 0
+
+
+def test_a_csv_record_with_an_oversized_field_refuses_the_file(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", "1000")
+    path = write(tmp_path / "jobs.csv", "\n".join([HEADER, job("j1"), job("j2", agent="z" * 5000), job("j3")]) + "\n")
+    refused_once(run(path), path, "oversized record: line 3 is ")
+    assert landed(db) == 0
+
+
+def test_a_gzip_bomb_line_is_refused_without_reading_it_all(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", str(1 << 20))
+    path = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=1) as out:  # 1 line, then 256 MiB without a newline
+        out.write((gw("a") + "\n").encode())
+        zeros = b"x" * (1 << 24)
+        for _ in range(16):
+            out.write(zeros)
+    started = time.monotonic()
+    result = run(path)
+    refused_once(result, path, "oversized record: line 2 is over the 1048576-byte limit")
+    assert time.monotonic() - started < 10
+    assert landed(db) == 0
+
+
+def test_gzip_content_over_the_decompression_limit_is_refused(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TOKENLEDGER_MAX_DECOMPRESSED_BYTES", str(1 << 20))
+    path = write(tmp_path / "many.jsonl.gz", gzip.compress(("\n".join(gw(f"r{i}") for i in range(40_000)) + "\n").encode()))
+    refused_once(run(path), path, "gzip content too large: over 1048576 bytes decompressed")
+    assert landed(db) == 0
+
+
+def test_the_real_default_refuses_a_33_mb_line(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    long = gw("b", pad="x" * (33 << 20))
+    path = write(tmp_path / "big.jsonl", "\n".join([gw("a"), long, gw("c")]) + "\n")
+    try:
+        result = run(path)
+    finally:
+        path.unlink()
+    refused_once(result, path, f"oversized record: line 2 is {len(long)} bytes, over the {16 << 20}-byte limit")
+    assert landed(db) == 0
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero_link", "directory_fifo"])
+def test_non_regular_files_are_refused_at_once(tmp_path: Path, db: Path, kind: str) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write(exports / "a.jsonl", gw("a") + "\n")
+    if kind == "dev_zero_link":
+        special = exports / "zero.jsonl"
+        special.symlink_to("/dev/zero")
+        expected = "not a regular file (a character device)"
+    else:
+        special = exports / "pipe.jsonl"
+        os.mkfifo(special)
+        expected = "not a regular file (a FIFO)"
+    target = exports if kind == "directory_fifo" or kind == "dev_zero_link" else special
+    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": "60"}
+    result = subprocess.run([sys.executable, str(SCRIPTS / "ingest.py"), "--db", str(db), str(target)],
+                            env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"refused {special}: {expected}"]
+    assert landed(db) == (1 if target == exports else 0)
+
+
+def test_a_million_column_header_is_refused_quickly(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    path = write(tmp_path / "wide.csv", "job_id," + ",".join(f"c{i}" for i in range(1_000_000)) + "\nj1\n")
+    started = time.monotonic()
+    refused_once(run(path), path, "too many CSV columns: the header has 1000001 fields, over the limit of 10000")
+    assert time.monotonic() - started < 10
+    assert landed(db) == 0
+
+
+def test_format_detection_of_whitespace_is_linear(tmp_path: Path, run: Callable[..., Run]) -> None:
+    path = write(tmp_path / "blank.jsonl", b" " * (17 << 20))
+    started = time.monotonic()
+    refused_once(run(path), path, "nothing but whitespace in the first 16777216 bytes")
+    assert time.monotonic() - started < 5
+    path.unlink()
+
+
+def test_a_bad_limit_setting_is_one_line(tmp_path: Path, run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENLEDGER_MAX_LINE_BYTES", "lots")
+    result = run(write(tmp_path / "a.jsonl", gw("a") + "\n"))
+    assert result.code == 1 and result.out == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Messages
+
+
+def test_an_empty_directory_is_reported_and_exits_1(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    write(empty / "README.md", "# no exports\n")
+    result = run(empty)
+    refused_once(result, empty, "no files to ingest in this directory")
+
+
+def test_an_unwritable_warehouse_directory_exits_2(tmp_path: Path, run: Callable[..., Run]) -> None:
+    blocker = write(tmp_path / "not_a_dir", "")
+    result = run(write(tmp_path / "a.jsonl", gw("a") + "\n"), target=blocker / "wh" / "test.duckdb")
+    assert result.code == 2 and "Traceback" not in result.err
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"ingest: cannot open the warehouse {blocker / 'wh' / 'test.duckdb'}: ")
+
+
+def test_deeply_nested_json_has_a_clear_reason(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    path = write(tmp_path / "deep.jsonl", '{"a":' * 50_000 + "1" + "}" * 50_000 + "\n")
+    result = run(path)
+    refused_once(result, path, "JSON nested too deeply to recognise")
+    assert "recursion" not in result.err
+
+
+@pytest.mark.parametrize(("encoding", "name"), [("utf-16", "UTF-16LE"), ("utf-16-be", None), ("utf-32", "UTF-32LE")])
+def test_utf16_and_utf32_are_refused_naming_the_encoding(tmp_path: Path, db: Path, run: Callable[..., Run],
+                                                          encoding: str, name: str | None) -> None:  # fmt: skip
+    path = write(tmp_path / "jobs.csv", (HEADER + "\n" + job("j1") + "\n").encode(encoding))
+    refused_once(run(path), path, f"unsupported text encoding: {name}" if name else "unsupported text encoding: NUL bytes")
+    assert landed(db) == 0
+
+
+def test_gzip_with_trailing_garbage_is_one_clear_line(tmp_path: Path, db: Path, run: Callable[..., Run]) -> None:
+    path = write(tmp_path / "g.jsonl.gz", gzip.compress((gw("a") + "\n").encode()) + b"garbage\n")
+    refused_once(run(path), path, "unreadable gzip: trailing garbage after the compressed data")
+    assert landed(db) == 0
