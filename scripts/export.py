@@ -18,6 +18,7 @@ total does not tie.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sys
@@ -633,13 +634,27 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_focus(con: duckdb.DuckDBPyConnection, month: date, out: Path) -> list[Path]:
-    """The month's rows of marts.focus_cost_and_usage as CSV and Parquet (columns and types as in the mart)."""
+    """The month's rows of marts.focus_cost_and_usage as CSV and Parquet (columns and types as in the mart).
+
+    In the CSV every text (VARCHAR) column goes through common.neutralise (registered as a DuckDB function),
+    as in the chargeback CSV / XLSX: a team name such as `=HYPERLINK(...)` reaches SubAccountName,
+    SubAccountId and x_team_id. Numbers and timestamps are written as DuckDB writes them; the Parquet file
+    (data, not a spreadsheet) keeps every value as in the mart.
+    """
     if not relation_exists(con, "marts", "focus_cost_and_usage"):
         raise ExportError("the warehouse has no marts.focus_cost_and_usage (run `make build` first)")
-    query = ("select * from marts.focus_cost_and_usage "
-             f"where \"BillingPeriodStart\" = timestamp '{month.isoformat()}' order by x_charge_key")
+    rows = f"from marts.focus_cost_and_usage where \"BillingPeriodStart\" = timestamp '{month.isoformat()}'"
+    kinds = con.execute(f"select * {rows} limit 0").description
+    with contextlib.suppress(duckdb.Error):  # already registered on this connection
+        con.create_function("tl_neutralise", neutralise, ["VARCHAR"], "VARCHAR")
+    quoted = ['"' + name.replace('"', '""') + '"' for name, *_ in kinds]
+    safe = ", ".join(
+        f"tl_neutralise({column}) as {column}" if str(kind) == "VARCHAR" else column
+        for column, (_, kind, *_) in zip(quoted, kinds, strict=True)
+    )
+    queries = (f"select {safe} {rows} order by x_charge_key", f"select * {rows} order by x_charge_key")
     paths = [out / f"focus-cost-and-usage-{month:%Y-%m}.csv", out / f"focus-cost-and-usage-{month:%Y-%m}.parquet"]
-    for path, options in zip(paths, ("format csv, header true", "format parquet"), strict=True):
+    for path, query, options in zip(paths, queries, ("format csv, header true", "format parquet"), strict=True):
         tmp = path.with_name(path.name + ".tmp")
         con.execute(f"copy ({query}) to '{str(tmp).replace(chr(39), chr(39) * 2)}' ({options})")
         tmp.replace(path)  # never a half-written export under the final name

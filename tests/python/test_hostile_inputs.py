@@ -1,27 +1,33 @@
 """Hostile inputs: every one ends in a load that accounts for every record, or one clear line and a known exit.
 
 Each case asserts the exit status, a one-line message naming the problem (never a traceback) and the rows
-that landed. Limits are lowered through their environment variables so that the files stay small; one case
+that landed (or, for scripts/run_dbt.py, that the writer lock outlives dbt). Limits are lowered through their environment variables so that the files stay small; one case
 uses the real default with a 33 MB line.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+import export
 import ingest
+from common import FORMULA_TRIGGERS, neutralise
+from harness import new_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -245,3 +251,66 @@ def test_gzip_with_trailing_garbage_is_one_clear_line(tmp_path: Path, db: Path, 
     path = write(tmp_path / "g.jsonl.gz", gzip.compress((gw("a") + "\n").encode()) + b"garbage\n")
     refused_once(run(path), path, "unreadable gzip: trailing garbage after the compressed data")
     assert landed(db) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Signals: run_dbt.py forwards them and releases the writer lock only after dbt has exited
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signalled_build_releases_the_warehouse_only_after_dbt_exits(tmp_path: Path, signum: int) -> None:
+    wh = new_warehouse(tmp_path / "wh")
+    wh.ingest(write(tmp_path / "in" / "a.jsonl", gw("a") + "\n"))
+    out = tmp_path / "run_dbt.out"
+    with out.open("w") as sink:
+        build = subprocess.Popen(
+            [sys.executable, str(SCRIPTS / "run_dbt.py"), "build", "--target-path", str(tmp_path / "target"),
+             "--log-path", str(tmp_path / "logs")],
+            cwd=PROJECT_ROOT, env=wh.env(), stdout=sink, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while " START " not in out.read_text() and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # until dbt has the warehouse open and runs nodes
+    assert build.poll() is None, out.read_text()[-2000:]
+    build.send_signal(signum)  # to run_dbt.py only, as a scheduler stopping it would
+    ingest_run = wh.ingest(write(tmp_path / "in" / "b.jsonl", gw("b") + "\n"), check=False)
+    code = build.wait(timeout=120)
+    assert ingest_run.returncode == 0, ingest_run.stdout + ingest_run.stderr
+    assert "Could not set lock" not in ingest_run.stderr
+    assert code == 128 + signum, out.read_text()[-2000:]
+    assert wh.scalar("select count(*) from raw.gateway_requests") == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. FOCUS CSV: every text column goes through the one neutraliser (common.neutralise)
+
+HOSTILE_TEXT = ['=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_focus_csv_neutralises_every_text_column(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("create schema marts")
+    con.execute(
+        """create table marts.focus_cost_and_usage as
+           select -1.25::decimal(18, 6) as "BilledCost", timestamp '2026-10-01' as "BillingPeriodStart",
+                  7 as x_rows, h as "SubAccountName", h as "SubAccountId", h as x_team_id, h as "ChargeDescription",
+                  '{"team": "' || h || '"}' as "Tags", 'k' || i as x_charge_key
+           from (select unnest(?) as h, generate_subscripts(?, 1) as i)""",
+        [HOSTILE_TEXT, HOSTILE_TEXT],
+    )
+    con.close()
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)  # as export.py reads the warehouse
+    csv_path, parquet_path = export.write_focus(con, date(2026, 10, 1), tmp_path)
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(HOSTILE_TEXT)
+    text_columns = ["SubAccountName", "SubAccountId", "x_team_id", "ChargeDescription", "Tags", "x_charge_key"]
+    for row, hostile in zip(rows, HOSTILE_TEXT, strict=True):
+        for column in ("SubAccountName", "SubAccountId", "x_team_id", "ChargeDescription"):
+            assert row[column] == "'" + hostile == neutralise(hostile)
+        for column in text_columns:
+            assert not row[column].startswith(FORMULA_TRIGGERS), (column, row[column])
+        assert row["BilledCost"] == "-1.250000" and row["x_rows"] == "7"  # numbers stay numbers
+    parquet = con.execute(f"select x_team_id from '{parquet_path}' order by x_charge_key").fetchall()
+    assert [r[0] for r in parquet] == HOSTILE_TEXT  # Parquet is data: kept as in the mart
