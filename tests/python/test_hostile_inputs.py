@@ -314,3 +314,68 @@ def test_focus_csv_neutralises_every_text_column(tmp_path: Path) -> None:
         assert row["BilledCost"] == "-1.250000" and row["x_rows"] == "7"  # numbers stay numbers
     parquet = con.execute(f"select x_team_id from '{parquet_path}' order by x_charge_key").fetchall()
     assert [r[0] for r in parquet] == HOSTILE_TEXT  # Parquet is data: kept as in the mart
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Readers: alerts.py (and summary.py) wait for the writer, and fail with one line and their own exit code
+
+
+def script(name: str, *args: str, db: Path, wait: str = "60") -> subprocess.Popen[str]:
+    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": wait}
+    return subprocess.Popen([sys.executable, str(SCRIPTS / name), "--db", str(db), *args], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def empty_marts(db: Path) -> Path:
+    """A warehouse whose alert sources exist and are empty: alerts.py reports nothing (exit 0)."""
+    import alerts
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema marts; create schema audit; create table marts.fct_team_monthly_spend (month date)")
+        con.execute(f"create table marts.fct_budget_status ({', '.join(c + ' varchar' for c in alerts.COLUMNS)})")
+        con.execute(f"create table audit.spend_anomalies ({', '.join(c + ' varchar' for c in alerts.ANOMALY_COLUMNS)})")
+    return db
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_alerts_on_a_missing_or_unbuilt_warehouse_exit_3_with_one_line(tmp_path: Path, fmt: str) -> None:
+    unbuilt = tmp_path / "unbuilt.duckdb"
+    duckdb.connect(str(unbuilt)).close()
+    for db, problem in ((tmp_path / "missing.duckdb", "no warehouse at"), (unbuilt, "cannot read the alerts from")):
+        out, err = script("alerts.py", "--format", fmt, db=db).communicate(timeout=60)
+        assert "Traceback" not in out + err
+        lines = (out if fmt == "json" else err).splitlines()
+        assert len(lines) == 1 and problem in lines[0], (out, err)
+        if fmt == "json":
+            assert json.loads(lines[0])["kind"] == "error" and out.strip() == lines[0] and err == ""
+        else:
+            assert out == ""
+
+
+def test_alerts_wait_for_the_writer_then_read(tmp_path: Path) -> None:
+    from common import warehouse_lock
+
+    db = empty_marts(tmp_path / "wh.duckdb")
+    with warehouse_lock(db):  # a build in progress
+        busy = script("alerts.py", db=db, wait="1")
+        out, err = busy.communicate(timeout=60)
+        assert busy.returncode == 3 and "Traceback" not in err
+        assert err.splitlines()[-1].startswith("alerts: tokenledger: the warehouse") and "gave up after 1s" in err
+        waiting = script("alerts.py", db=db, wait="60")
+        time.sleep(1.5)
+        assert waiting.poll() is None  # waits for the writer
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert out.strip() == "tokenledger: no data yet"
+
+
+def test_summary_on_a_missing_or_unbuilt_warehouse_is_one_line(tmp_path: Path) -> None:
+    unbuilt = tmp_path / "unbuilt.duckdb"
+    duckdb.connect(str(unbuilt)).close()
+    for db in (tmp_path / "missing.duckdb", unbuilt):
+        env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": "60"}
+        result = subprocess.run([sys.executable, str(SCRIPTS / "summary.py"), "--db", str(db)], env=env,
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("summary: ")
