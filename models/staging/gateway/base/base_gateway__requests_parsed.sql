@@ -233,6 +233,7 @@ judged as (
             when record is null then 'invalid_json'
             when record_type <> 'OBJECT' then 'json_not_object'
             when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
+            when {{ tl_has_nul('request_id_text') }} then 'invalid_id'
             when occurred_at is null then 'invalid_timestamp'
             when not has_usage and not is_failed then 'missing_usage'
             when has_usage and has_non_integer_tokens then 'non_numeric_tokens'

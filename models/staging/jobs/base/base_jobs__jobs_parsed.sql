@@ -138,6 +138,7 @@ final as (
         case
             when parse_error is not null then 'ragged_row'
             when job_id is null then 'missing_id'
+            when {{ tl_has_nul('job_id') }} or {{ tl_has_nul('retry_of') }} then 'invalid_id'
             when occurred_at is null then 'invalid_timestamp'
             when not has_usage and not is_failed then 'missing_usage'
             when has_non_integer_tokens then 'non_numeric_tokens'
