@@ -386,23 +386,31 @@ def test_summary_on_a_missing_or_unbuilt_warehouse_is_one_line(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_nul_ids_are_rejected_and_negative_zero_is_zero_on_both_sources(tmp_path: Path) -> None:
+def test_nul_ids_negative_zero_and_implausible_timestamps_in_staging(tmp_path: Path) -> None:
+    """A NUL in an id rejects the row (invalid_id); -0 is 0 on both sources; a timestamp before 2000 or more
+    than a day after the load is rejected (implausible_timestamp), so no month 9999-12 reaches the marts."""
     wh = new_warehouse(tmp_path / "wh")
-    rows = [HEADER, job("plain"), job("nul\x00plain"), job("negzero").replace(",10,", ",-0,"), job("neg").replace(",10,", ",-5,")]
+    rows = [HEADER, job("plain"), job("nul\x00plain"), job("negzero").replace(",10,", ",-0,"), job("neg").replace(",10,", ",-5,"),
+            job("future").replace("2026-10-01T10:00:00Z", "9999-12-31T00:00:00Z"),
+            job("ancient").replace("2026-10-01T10:00:00Z", "1999-12-31T23:59:59Z")]  # fmt: skip
 
-    def line(request_id: str, completion: str) -> str:
-        return ('{"request_id": ' + json.dumps(request_id) + ', "timestamp": "2026-10-01T10:00:00Z", "response": '
+    def line(request_id: str, completion: str, timestamp: str = "2026-10-01T10:00:00Z") -> str:
+        return ('{"request_id": ' + json.dumps(request_id) + ', "timestamp": "' + timestamp + '", "response": '
                 '{"model": "gpt-5.4-mini", "usage": {"prompt_tokens": 5, "completion_tokens": ' + completion + "}}}")
 
-    lines = [line("g_plain", "1"), line("g_plain\x00", "1"), line("g_negzero", "-0"), line("g_neg", "-2")]
+    lines = [line("g_plain", "1"), line("g_plain\x00", "1"), line("g_negzero", "-0"), line("g_neg", "-2"),
+             line("g_future", "1", "9999-12-31T00:00:00Z")]  # fmt: skip
     wh.ingest(write(tmp_path / "in" / "jobs.csv", "\n".join(rows) + "\n"),
               write(tmp_path / "in" / "gw.jsonl", "\n".join(lines) + "\n"))  # fmt: skip
-    assert wh.scalar("select count(*) from raw.jobs_export") == 4
-    assert wh.scalar("select count(*) from raw.gateway_requests") == 4
+    assert wh.scalar("select count(*) from raw.jobs_export") == 6
+    assert wh.scalar("select count(*) from raw.gateway_requests") == 5
     wh.dbt("build", "--select", "+fct_usage_events", "+audit_rejected_rows", "--indirect-selection", "cautious",
            "--exclude-resource-type", "unit_test")  # fmt: skip
     rejected = wh.query("select source, reject_reason, count(*) from audit.rejected_rows group by 1, 2 order by 1, 2")
-    assert rejected == [("gateway", "invalid_id", 1), ("gateway", "negative_tokens", 1),
-                        ("jobs", "invalid_id", 1), ("jobs", "negative_tokens", 1)], rejected  # fmt: skip
+    assert rejected == [
+        ("gateway", "implausible_timestamp", 1), ("gateway", "invalid_id", 1), ("gateway", "negative_tokens", 1),
+        ("jobs", "implausible_timestamp", 2), ("jobs", "invalid_id", 1), ("jobs", "negative_tokens", 1),
+    ], rejected  # fmt: skip
     events = dict(wh.query("select event_id, output_tokens from marts.fct_usage_events"))
     assert events == {"plain": 10, "negzero": 0, "g_plain": 1, "g_negzero": 0}, events
+    assert wh.query("select distinct month from marts.fct_usage_events") == [(date(2026, 10, 1),)]

@@ -235,6 +235,7 @@ judged as (
             when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
             when {{ tl_has_nul('request_id_text') }} then 'invalid_id'
             when occurred_at is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
             when not has_usage and not is_failed then 'missing_usage'
             when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
             when has_usage and has_negative_tokens then 'negative_tokens'
