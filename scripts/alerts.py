@@ -31,6 +31,7 @@ from common import connect, default_db_path, money, month_arg, warehouse_lock
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
+Fetched = tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]  # (month, budget alerts, anomalies)
 COLUMNS = (
     "scope", "scope_id", "month", "as_of_date", "status", "forecast_status", "spend_to_date_usd",
     "monthly_budget_usd", "utilisation_pct", "forecast_usd", "forecast_utilisation_pct", "enforcement", "action_due",
@@ -48,7 +49,7 @@ class AlertsError(Exception):
     """The alerts cannot be read; the message is the one-line reason."""
 
 
-def read_alerts(db: Path, month: date | None) -> tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]:
+def read_alerts(db: Path, month: date | None) -> Fetched:
     """fetch() under the warehouse's writer lock, every failure turned into an AlertsError."""
     if not db.is_file():
         raise AlertsError(f"no warehouse at {db} (ingest and build first)")
@@ -67,12 +68,12 @@ def read_alerts(db: Path, month: date | None) -> tuple[date | None, list[dict[st
             raise AlertsError(f"cannot read the alerts from {db} ({reason}); build first: make build") from None
 
 
-def fetch(db: Path, month: date | None) -> tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]:
+def fetch(db: Path, month: date | None) -> Fetched:
     with connect(db, read_only=True) as con:
         return _fetch(con, month)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]:
+def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> Fetched:
     if month is None:
         month = con.execute("select max(month) from marts.fct_team_monthly_spend").fetchone()[0]
     rows = con.execute(

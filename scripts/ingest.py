@@ -449,10 +449,14 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed
     head, at_eof = read_head(path, gz)
     for bom, encoding in UTF_BOMS:
         if head.startswith(bom):
-            raise Refused(f"unsupported text encoding: {encoding} (byte order mark {bom.hex(' ')}); re-save the file as UTF-8")
+            raise Refused(
+                f"unsupported text encoding: {encoding} (byte order mark {bom.hex(' ')}); re-save the file as UTF-8"
+            )
     if b"\x00" in head[:2] or head[:64].count(b"\x00") * 4 > min(len(head), 64):  # ASCII text as UTF-16 / UTF-32
-        raise Refused("unsupported text encoding: NUL bytes at the start (UTF-16 or UTF-32 without a byte order mark?); "
-                      "re-save the file as UTF-8")
+        raise Refused(
+            "unsupported text encoding: NUL bytes at the start (UTF-16 or UTF-32 without a byte order mark?); "
+            "re-save the file as UTF-8"
+        )
     head = head.removeprefix(UTF8_BOM)
     body = head.lstrip(ASCII_WHITESPACE)
     if not body:
@@ -1349,7 +1353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             stack.enter_context(warehouse_lock(db))
         except OSError as exc:  # the warehouse directory cannot be created or written (the lock file lives there)
-            print(f"ingest: cannot open the warehouse {db}: {exc.strerror or exc} ({exc.filename or db})", file=sys.stderr)
+            reason = f"{exc.strerror or exc} ({exc.filename or db})"
+            print(f"ingest: cannot open the warehouse {db}: {reason}", file=sys.stderr)
             return 2
         try:
             con = connect(db)

@@ -1,8 +1,10 @@
 """Hostile inputs: every one ends in a load that accounts for every record, or one clear line and a known exit.
 
 Each case asserts the exit status, a one-line message naming the problem (never a traceback) and the rows
-that landed (or, for scripts/run_dbt.py, that the writer lock outlives dbt). Limits are lowered through their environment variables so that the files stay small; one case
-uses the real default with a 33 MB line.
+that landed (or, for scripts/run_dbt.py, that the writer lock outlives dbt). Limits are lowered through
+their environment variables so that the files stay small; one case uses the real default with a 33 MB line.
+Also: the readers' error discipline (alerts.py, summary.py), the FOCUS CSV's formula neutralising, and
+staging's invalid_id, negative zero and implausible_timestamp rules.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ HEADER = "job_id,created_at,agent,model,provider,input_tokens,cached_input_token
 
 
 def gw(request_id: str, **extra: object) -> str:
-    return json.dumps({"request_id": request_id, "response": {"usage": {"prompt_tokens": 1, "completion_tokens": 2}}, **extra})
+    usage = {"prompt_tokens": 1, "completion_tokens": 2}
+    return json.dumps({"request_id": request_id, "response": {"usage": usage}, **extra})
 
 
 def job(job_id: str, agent: str = "a") -> str:
@@ -390,7 +393,8 @@ def test_nul_ids_negative_zero_and_implausible_timestamps_in_staging(tmp_path: P
     """A NUL in an id rejects the row (invalid_id); -0 is 0 on both sources; a timestamp before 2000 or more
     than a day after the load is rejected (implausible_timestamp), so no month 9999-12 reaches the marts."""
     wh = new_warehouse(tmp_path / "wh")
-    rows = [HEADER, job("plain"), job("nul\x00plain"), job("negzero").replace(",10,", ",-0,"), job("neg").replace(",10,", ",-5,"),
+    rows = [HEADER, job("plain"), job("nul\x00plain"), job("negzero").replace(",10,", ",-0,"),
+            job("neg").replace(",10,", ",-5,"),
             job("future").replace("2026-10-01T10:00:00Z", "9999-12-31T00:00:00Z"),
             job("ancient").replace("2026-10-01T10:00:00Z", "1999-12-31T23:59:59Z")]  # fmt: skip
 
