@@ -11,8 +11,8 @@ Money is shown to the cent from the marts' integer cents (largest remainder, so 
 month total rounded half-up); every totals line is checked against the month total before anything
 is written. Text cells are neutralised against formula injection (common.neutralise). In showback
 mode (project var chargeback_mode) both files carry a "not billed" banner. Details: docs/exports.md.
-Exit 1 with a one-line message when the warehouse is missing or unbuilt, the month has no data, or a
-total does not tie.
+Exit 1 with a one-line message when the warehouse is missing or unbuilt, the month has no data, a
+total does not tie, or the output directory cannot be created or written.
 """
 
 from __future__ import annotations
@@ -684,19 +684,24 @@ def main(argv: list[str] | None = None) -> int:
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise ExportError(f"cannot read the marts of {args.db} ({first_line}); rebuild: make build") from None
+        except OSError as exc:  # the output directory cannot be created or written
+            raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
         finally:
             con.close()
     total_cents = month_total_cents(data)
     tables = build_tables(data, total_cents)
     banner = SHOWBACK_BANNER if {row["billing_mode"] for row in data.chargeback} == {"showback"} else None
     memo = render_memo(data, total_cents)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{args.month:%Y-%m}"
     paths = (args.out / f"chargeback-{stem}.csv", args.out / f"chargeback-{stem}.xlsx",
              args.out / f"allocation-memo-{stem}.md")
-    write_csv(paths[0], tables[0], banner)
-    write_xlsx(paths[1], tables, banner)
-    write_text(paths[2], memo)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(paths[0], tables[0], banner)
+        write_xlsx(paths[1], tables, banner)
+        write_text(paths[2], memo)
+    except OSError as exc:  # the output directory cannot be created or written
+        raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
     for path in paths:
         print(f"tokenledger: wrote {path}")
     return 0
