@@ -6,13 +6,18 @@ One line per scope whose status or run-rate forecast is at or over a threshold, 
 anomaly of the month: a team's daily spike over its 28-day baseline, and the month's most expensive
 requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). Exit status:
 0 nothing to report, 1 at least one warning (a budget warning or a daily spike), 2 at least one
-critical budget. A forecast alone and the outlier requests are reported but never raise the exit
-status. The month defaults to the latest month in the warehouse.
+critical budget, 3 the alerts could not be read (no warehouse, an unbuilt one, a writer holding it past
+TOKENLEDGER_LOCK_WAIT): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
+--format json; never a traceback. A forecast alone and the outlier requests are reported but never
+raise the exit status. The month defaults to the latest month in the warehouse. The warehouse is read
+under its writer lock (common.warehouse_lock, as export.py reads it): during an ingest or a build the
+alerts wait for it (TOKENLEDGER_LOCK_WAIT) instead of reading half-built marts.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from datetime import date
@@ -20,9 +25,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import connect, default_db_path, money, month_arg
+import duckdb
+
+from common import connect, default_db_path, money, month_arg, warehouse_lock
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
+EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
+Fetched = tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]  # (month, budget alerts, anomalies)
 COLUMNS = (
     "scope", "scope_id", "month", "as_of_date", "status", "forecast_status", "spend_to_date_usd",
     "monthly_budget_usd", "utilisation_pct", "forecast_usd", "forecast_utilisation_pct", "enforcement", "action_due",
@@ -36,8 +45,35 @@ ANOMALY_COLUMNS = (
 )  # fmt: skip
 
 
-def fetch(db: Path, month: date | None) -> tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]:
-    con = connect(db, read_only=True)
+class AlertsError(Exception):
+    """The alerts cannot be read; the message is the one-line reason."""
+
+
+def read_alerts(db: Path, month: date | None) -> Fetched:
+    """fetch() under the warehouse's writer lock, every failure turned into an AlertsError."""
+    if not db.is_file():
+        raise AlertsError(f"no warehouse at {db} (ingest and build first)")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(warehouse_lock(db))
+        except SystemExit as exc:  # the writer held it past TOKENLEDGER_LOCK_WAIT
+            raise AlertsError(str(exc.code)) from None
+        except OSError as exc:
+            raise AlertsError(f"cannot lock the warehouse {db}: {exc.strerror or exc}") from None
+        try:
+            return fetch(db, month)
+        except duckdb.Error as exc:
+            text = str(exc).strip()
+            reason = text.splitlines()[0] if text else type(exc).__name__
+            raise AlertsError(f"cannot read the alerts from {db} ({reason}); build first: make build") from None
+
+
+def fetch(db: Path, month: date | None) -> Fetched:
+    with connect(db, read_only=True) as con:
+        return _fetch(con, month)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> Fetched:
     if month is None:
         month = con.execute("select max(month) from marts.fct_team_monthly_spend").fetchone()[0]
     rows = con.execute(
@@ -100,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", type=month_arg, help="YYYY-MM (default: the latest month)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    month, alerts, anomalies = fetch(args.db, args.month)
+    try:
+        month, alerts, anomalies = read_alerts(args.db, args.month)
+    except AlertsError as exc:
+        if args.format == "json":
+            print(json.dumps({"kind": "error", "message": f"alerts: {exc}"}, sort_keys=True))
+        else:
+            print(f"alerts: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     for alert in alerts:
         print(as_json(alert) if args.format == "json" else as_text(alert))
     if args.format == "text" and not alerts:

@@ -11,13 +11,14 @@ Money is shown to the cent from the marts' integer cents (largest remainder, so 
 month total rounded half-up); every totals line is checked against the month total before anything
 is written. Text cells are neutralised against formula injection (common.neutralise). In showback
 mode (project var chargeback_mode) both files carry a "not billed" banner. Details: docs/exports.md.
-Exit 1 with a one-line message when the warehouse is missing or unbuilt, the month has no data, or a
-total does not tie.
+Exit 1 with a one-line message when the warehouse is missing or unbuilt, the month has no data, a
+total does not tie, or the output directory cannot be created or written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sys
@@ -746,13 +747,27 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_focus(con: duckdb.DuckDBPyConnection, month: date, out: Path) -> list[Path]:
-    """The month's rows of marts.focus_cost_and_usage as CSV and Parquet (columns and types as in the mart)."""
+    """The month's rows of marts.focus_cost_and_usage as CSV and Parquet (columns and types as in the mart).
+
+    In the CSV every text (VARCHAR) column goes through common.neutralise (registered as a DuckDB function),
+    as in the chargeback CSV / XLSX: a team name such as `=HYPERLINK(...)` reaches SubAccountName,
+    SubAccountId and x_team_id. Numbers and timestamps are written as DuckDB writes them; the Parquet file
+    (data, not a spreadsheet) keeps every value as in the mart.
+    """
     if not relation_exists(con, "marts", "focus_cost_and_usage"):
         raise ExportError("the warehouse has no marts.focus_cost_and_usage (run `make build` first)")
-    query = ("select * from marts.focus_cost_and_usage "
-             f"where \"BillingPeriodStart\" = timestamp '{month.isoformat()}' order by x_charge_key")
+    rows = f"from marts.focus_cost_and_usage where \"BillingPeriodStart\" = timestamp '{month.isoformat()}'"
+    kinds = con.execute(f"select * {rows} limit 0").description
+    with contextlib.suppress(duckdb.Error):  # already registered on this connection
+        con.create_function("tl_neutralise", neutralise, ["VARCHAR"], "VARCHAR")
+    quoted = ['"' + name.replace('"', '""') + '"' for name, *_ in kinds]
+    safe = ", ".join(
+        f"tl_neutralise({column}) as {column}" if str(kind) == "VARCHAR" else column
+        for column, (_, kind, *_) in zip(quoted, kinds, strict=True)
+    )
+    queries = (f"select {safe} {rows} order by x_charge_key", f"select * {rows} order by x_charge_key")
     paths = [out / f"focus-cost-and-usage-{month:%Y-%m}.csv", out / f"focus-cost-and-usage-{month:%Y-%m}.parquet"]
-    for path, options in zip(paths, ("format csv, header true", "format parquet"), strict=True):
+    for path, query, options in zip(paths, queries, ("format csv, header true", "format parquet"), strict=True):
         tmp = path.with_name(path.name + ".tmp")
         con.execute(f"copy ({query}) to '{str(tmp).replace(chr(39), chr(39) * 2)}' ({options})")
         tmp.replace(path)  # never a half-written export under the final name
@@ -783,20 +798,25 @@ def main(argv: list[str] | None = None) -> int:
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise ExportError(f"cannot read the marts of {args.db} ({first_line}); rebuild: make build") from None
+        except OSError as exc:  # the output directory cannot be created or written
+            raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
         finally:
             con.close()
     total_cents = month_total_cents(data)
     tables = build_tables(data, total_cents)
     banner = SHOWBACK_BANNER if {row["billing_mode"] for row in data.chargeback} == {"showback"} else None
     memo = render_memo(data, total_cents)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{args.month:%Y-%m}"
     paths = (args.out / f"chargeback-{stem}.csv", args.out / f"chargeback-{stem}.xlsx",
              args.out / f"allocation-memo-{stem}.md")
-    write_csv(paths[0], tables[0], banner)
     publication = data.memo.get("publication")
-    write_xlsx(paths[1], tables[:1] if publication and publication["breakdowns_withheld"] else tables, banner)
-    write_text(paths[2], memo)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(paths[0], tables[0], banner)
+        write_xlsx(paths[1], tables[:1] if publication and publication["breakdowns_withheld"] else tables, banner)
+        write_text(paths[2], memo)
+    except OSError as exc:  # the output directory cannot be created or written
+        raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
     for path in paths:
         print(f"tokenledger: wrote {path}")
     if publication and publication["moved"]:

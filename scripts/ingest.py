@@ -24,7 +24,7 @@ as built is docs/ingest.md.
 under its advisory writer lock (common.postgres_lock): DuckDB still parses every file, in memory, and each
 load's rows then reach Postgres with COPY, together with its manifest row in one Postgres transaction.
 
-Exit status: 0 every file loaded or skipped, 1 at least one file refused, 2 usage error (or the
+Exit status: 0 every file loaded or skipped, 1 at least one file (or a directory) refused, 2 usage error (or the
 warehouse cannot be opened or reached; nothing was attempted; Postgres: also a connection lost mid-run).
 """
 
@@ -39,12 +39,12 @@ import hashlib
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -102,6 +102,16 @@ SNIFF_CHUNK = 64 * 1024
 SNIFF_LIMIT = 16 * 1024 * 1024  # the first record must show up within this many (decompressed) bytes
 GLOB_CHARS = frozenset("*?[]{}")
 DOCUMENT_LIMIT = 1 << 30  # a whole-file JSON document (decompressed) is refused above this many bytes
+# Limits, documented settings (docs/ingest.md "Limits"): environment variable -> default. Read when used.
+LIMITS = {
+    "TOKENLEDGER_MAX_LINE_BYTES": 16 << 20,  # a physical line of a JSON Lines or CSV file
+    "TOKENLEDGER_MAX_DECOMPRESSED_BYTES": 64 << 30,  # the content of a gzip file
+    "TOKENLEDGER_MAX_CSV_COLUMNS": 10_000,  # fields in a CSV header
+}
+UTF_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
+    (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE"),
+)  # fmt: skip
 
 UNRECOGNISED = "unrecognised format (neither a JSON object line nor a CSV header with job_id)"
 UNRECOGNISED_JSON = (
@@ -180,6 +190,20 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def limit(name: str) -> int:
+    """A limit setting (LIMITS): the environment variable when set to a positive integer, else its default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return LIMITS[name]
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SystemExit(f"ingest: {name} must be a positive whole number of bytes or columns, got {raw!r}")
+    return value
+
+
 class Refused(Exception):
     """The file cannot be landed; the message is the one-line reason."""
 
@@ -249,34 +273,135 @@ class FileScan:
     sha256: str  # of the bytes as stored (the compressed bytes for a gzip file)
     size: int
     gzip: bool
-    has_unit_separator: bool | None  # a 0x1F byte in the content; None for gzip (scanned during the load)
+    has_unit_separator: bool | None  # a 0x1F byte in the content; None for gzip (see scan_content)
+    long_line: tuple[int, int | None] | None = None  # the first line over TOKENLEDGER_MAX_LINE_BYTES: (number, bytes)
+
+
+class LineMeter:
+    """Finds the first physical line longer than `limit` bytes (its LF excluded) in content fed block by block.
+
+    Per block a find and an rfind (memchr) and a count: ~free next to the hash. Lines entirely inside a
+    block are only measured when the limit is smaller than the block (a test's lowered limit).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.limit = max_bytes
+        self.line = 1  # the line `current` belongs to
+        self.current = 0  # bytes of that line seen so far
+        self.over: tuple[int, int | None] | None = None
+
+    def feed(self, block: bytes) -> None:
+        first = block.find(b"\n")
+        if first < 0:
+            self.current += len(block)
+            return
+        self._ended(self.current + first)
+        last = block.rfind(b"\n")
+        if self.over is None and last - first - 1 > self.limit:
+            for i, part in enumerate(block[first + 1 : last].split(b"\n"), start=1):
+                if len(part) > self.limit:
+                    self.over = (self.line + i, len(part))
+                    break
+        self.line += block.count(b"\n")
+        self.current = len(block) - last - 1
+
+    def finish(self) -> None:
+        if self.current:
+            self._ended(self.current)
+
+    @property
+    def exceeded(self) -> bool:
+        """A line over the limit has been seen, or the one in progress is already over it."""
+        return self.over is not None or self.current > self.limit
+
+    def _ended(self, length: int) -> None:
+        if length > self.limit and self.over is None:
+            self.over = (self.line, length)
 
 
 def scan_file(path: Path) -> FileScan:
-    """One pass over the stored bytes: sha256, size, and (plain files) whether any 0x1F byte occurs."""
+    """One pass over the stored bytes: sha256, size, and (plain files) whether any 0x1F byte occurs and the
+    first line over TOKENLEDGER_MAX_LINE_BYTES."""
     digest = hashlib.sha256()
     size = 0
     found = False
     with open(path, "rb") as handle:
         gz = handle.read(2) == GZIP_MAGIC
         handle.seek(0)
+        meter = None if gz else LineMeter(limit("TOKENLEDGER_MAX_LINE_BYTES"))
         while block := handle.read(READ_BLOCK):
             digest.update(block)
             size += len(block)
             found = found or UNIT_SEPARATOR in block  # memchr: ~free next to the hash
-    return FileScan(digest.hexdigest(), size, gz, None if gz else found)
+            if meter is not None:
+                meter.feed(block)
+    if meter is not None:
+        meter.finish()
+    return FileScan(digest.hexdigest(), size, gz, None if gz else found, meter.over if meter else None)
 
 
-def gzip_content_has_unit_separator(path: Path) -> bool:
-    """Decompress a gzip file (in a worker thread, alongside the load: zlib releases the GIL) and look for 0x1F."""
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as an export without opening it (a FIFO would block, a device never ends)."""
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks: a link to /dev/zero is a character device
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"not a regular file ({kind})"
+
+
+def long_line_message(line: int, size: int | None, max_bytes: int) -> str:
+    size_text = f"is {size} bytes, over" if size is not None else "is over"  # a gzip line is not read to its end
+    return (
+        f"oversized record: line {line} {size_text} the {max_bytes}-byte limit "
+        "(TOKENLEDGER_MAX_LINE_BYTES); nothing of the file landed"
+    )
+
+
+def scan_content(path: Path, scan: FileScan) -> FileScan:
+    """gzip, before a JSON Lines or CSV load: decompress once, bounded, to find a 0x1F byte and an oversized line.
+
+    Stops at the first line over TOKENLEDGER_MAX_LINE_BYTES (a gzip bomb's endless line costs that many
+    bytes, not its size) and refuses content over TOKENLEDGER_MAX_DECOMPRESSED_BYTES.
+    """
+    max_line, max_content = limit("TOKENLEDGER_MAX_LINE_BYTES"), limit("TOKENLEDGER_MAX_DECOMPRESSED_BYTES")
+    meter = LineMeter(max_line)
+    found = stopped = False
+    total = 0
     try:
         with gzip.open(path, "rb") as stream:
             while block := stream.read(READ_BLOCK):
-                if UNIT_SEPARATOR in block:
-                    return True
+                total += len(block)
+                if total > max_content:
+                    raise Refused(
+                        f"gzip content too large: over {max_content} bytes decompressed "
+                        "(TOKENLEDGER_MAX_DECOMPRESSED_BYTES); nothing of the file landed"
+                    )
+                found = found or UNIT_SEPARATOR in block
+                meter.feed(block)
+                if meter.exceeded:  # no need to read on: the file is refused
+                    stopped = True
+                    break
+    except gzip.BadGzipFile as exc:
+        raise Refused(gzip_problem(exc)) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise Refused(f"unreadable gzip: {exc}") from None
-    return False
+    if not stopped:
+        meter.finish()
+    long_line = meter.over or ((meter.line, None) if stopped else None)  # stopped inside the line: its size unknown
+    return FileScan(scan.sha256, scan.size, scan.gzip, found, long_line)
+
+
+def gzip_problem(exc: BaseException) -> str:
+    """The refusal for a gzip stream Python cannot read. The file starts with the gzip magic, so a later
+    "Not a gzipped file" means bytes after the last member that do not start another one."""
+    if "Not a gzipped file" in str(exc):
+        return "unreadable gzip: trailing garbage after the compressed data (not another gzip member)"
+    return f"unreadable gzip: {exc}"
 
 
 def open_content(path: Path, gz: bool) -> BinaryIO:
@@ -285,20 +410,33 @@ def open_content(path: Path, gz: bool) -> BinaryIO:
 
 def read_head(path: Path, gz: bool) -> tuple[bytes, bool]:
     """The decompressed start of the file, through the end of its first non-blank line: (head, at_eof)."""
-    head = b""
+    head = bytearray()
+    start = 0  # where the search for the first non-blank byte resumes: each byte is looked at once
+    body_at: int | None = None
     try:
         with open_content(path, gz) as stream:
             while len(head) < SNIFF_LIMIT:
                 chunk = stream.read(SNIFF_CHUNK)
                 if not chunk:
-                    return head, True
+                    return bytes(head), True
                 head += chunk
-                body = head.removeprefix(UTF8_BOM).lstrip(ASCII_WHITESPACE)
-                if b"\n" in body:
+                if body_at is None:
+                    if start == 0 and head.startswith(UTF8_BOM):
+                        start = len(UTF8_BOM)
+                    elif start == 0 and len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
+                        continue
+                    stripped = head[start:].lstrip(ASCII_WHITESPACE)
+                    if not stripped:
+                        start = len(head)
+                        continue
+                    body_at = len(head) - len(stripped)
+                if head.find(b"\n", max(body_at, len(head) - len(chunk))) >= 0:
                     break
+    except gzip.BadGzipFile as exc:
+        raise Refused(gzip_problem(exc)) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise Refused(f"unreadable gzip: {exc}") from None
-    return head, False
+    return bytes(head), False
 
 
 def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed:
@@ -313,6 +451,16 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed
         raise Refused("empty file (0 bytes)")
     gz = scan.gzip
     head, at_eof = read_head(path, gz)
+    for bom, encoding in UTF_BOMS:
+        if head.startswith(bom):
+            raise Refused(
+                f"unsupported text encoding: {encoding} (byte order mark {bom.hex(' ')}); re-save the file as UTF-8"
+            )
+    if b"\x00" in head[:2] or head[:64].count(b"\x00") * 4 > min(len(head), 64):  # ASCII text as UTF-16 / UTF-32
+        raise Refused(
+            "unsupported text encoding: NUL bytes at the start (UTF-16 or UTF-32 without a byte order mark?); "
+            "re-save the file as UTF-8"
+        )
     head = head.removeprefix(UTF8_BOM)
     body = head.lstrip(ASCII_WHITESPACE)
     if not body:
@@ -325,6 +473,9 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed
         is_object = isinstance(json.loads(line), dict)
     except ValueError:  # not UTF-8, or not JSON
         is_object = False
+    except RecursionError:
+        raise Refused("JSON nested too deeply to recognise: the first line's arrays and objects are nested over "
+                      f"{sys.getrecursionlimit()} levels deep") from None
     if is_object:
         _, kind = json_kind(con, "select ?::varchar as content", [line])
         return Sniffed(KIND_FORMATS[kind][0] if kind else GATEWAY_JSONL, gz)
@@ -336,6 +487,10 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
         header = []
+    max_columns = limit("TOKENLEDGER_MAX_CSV_COLUMNS")
+    if len(header) > max_columns:
+        raise Refused(f"too many CSV columns: the header has {len(header)} fields, over the limit of {max_columns} "
+                      "(TOKENLEDGER_MAX_CSV_COLUMNS)")
     names = {name.strip().lower() for name in header}
     for file_format, required in ((JOBS_CSV, {"job_id"}), (LITELLM_CSV, LITELLM_CSV_REQUIRED)):
         if required <= names:
@@ -930,19 +1085,16 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan
     """Raw rows + manifest row in ONE transaction; when the fast path cannot finish, redo with the fallback.
 
     JSONL content with a 0x1F byte takes the fallback reader: known from the hash pass for a plain
-    file, found by a worker thread decompressing a gzip file while DuckDB loads it.
+    file, from scan_content (run before the load) for a gzip file.
     """
     jsonl = sniffed.layout == LINES
     fallback = jsonl and bool(scan.has_unit_separator)
-    with readable_path(path) as source, ThreadPoolExecutor(max_workers=1) as pool:
-        gz_scan = pool.submit(gzip_content_has_unit_separator, path) if jsonl and scan.gzip else None
+    with readable_path(path) as source:
         while True:
             con.begin()
             lin = Lineage(next_load_id(con), path, scan.sha256, utc_now())
             try:
                 landed = land_rows(con, source, sniffed, lin, fallback=fallback)
-                if not fallback and gz_scan is not None and gz_scan.result():
-                    raise NeedsFallback("the content has a 0x1F byte")
             except NeedsFallback:
                 if fallback:
                     raise
@@ -966,6 +1118,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
     scan: FileScan | None = None
     file_format: str | None = None
     try:
+        if (problem := regular_file_problem(path)) is not None:
+            raise Refused(problem)
         scan = scan_file(path)
         previous = con.execute(
             "select load_id, format from raw.load_manifest where file_sha256 = ? and status = 'loaded' "
@@ -977,6 +1131,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
             return record_outcome(con, path, scan, previous[1], "skipped", message, started_at)
         sniffed = sniff(con, path, scan)
         file_format = sniffed.file_format
+        if sniffed.layout != DOCUMENT:  # one record per line (or CSV record): every line must fit the limit
+            if scan.gzip:
+                scan = scan_content(path, scan)
+            if scan.long_line is not None:
+                raise Refused(long_line_message(*scan.long_line, limit("TOKENLEDGER_MAX_LINE_BYTES")))
         return load_file(con, path, sniffed, scan, started_at)
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, this file is refused and the run goes on
         with contextlib.suppress(duckdb.Error):
@@ -1099,21 +1258,30 @@ def is_documentation(name: str) -> bool:
     return name.upper().startswith("README") or name.lower().endswith(DOC_SUFFIXES)
 
 
-def expand_inputs(paths: Sequence[str]) -> list[Path]:
+def expand_inputs(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
     """Files as given; for a directory, every file below it that is not hidden (no dot-name on the way)
-    and not documentation (README*, *.md, *.rst), sorted."""
+    and not documentation (README*, *.md, *.rst), sorted. Also the problems found on the way, as
+    `refused <dir>: <problem>` lines: a directory (or one below it) that cannot be read, and a directory
+    with no file to ingest."""
     files: list[Path] = []
+    problems: list[str] = []
     for raw in paths:
         top = Path(raw)
         if not top.is_dir():
             files.append(top)
             continue
         found: list[Path] = []
-        for root, dirs, names in os.walk(top):
+
+        def unreadable(exc: OSError) -> None:
+            problems.append(f"refused {exc.filename}: cannot read the directory ({exc.strerror or exc})")
+
+        for root, dirs, names in os.walk(top, onerror=unreadable):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             found.extend(Path(root) / name for name in names if not name.startswith(".") and not is_documentation(name))
+        if not found and not any(line.startswith(f"refused {top}") for line in problems):
+            problems.append(f"refused {raw}: no files to ingest in this directory")
         files.extend(sorted(found, key=str))
-    return files
+    return files, problems
 
 
 def report(outcome: Outcome, shown: str, seconds: float, out: TextIO, err: TextIO, tty: bool) -> None:
@@ -1177,23 +1345,33 @@ def ingest_all(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    files = expand_inputs(args.paths)
+    files, problems = expand_inputs(args.paths)
+    for line in problems:  # an unreadable or empty directory: reported, and the run exits 1
+        print(line)
+        print(line, file=sys.stderr)
+    for name in LIMITS:
+        limit(name)  # a bad setting stops the run before anything is touched
     tty = sys.stderr.isatty()
     if args.target == "postgres":
-        return ingest_into_postgres(files, tty)
+        return max(ingest_into_postgres(files, tty), 1 if problems else 0)
     db = args.db if args.db is not None else default_db_path()
-    with warehouse_lock(db):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(warehouse_lock(db))
+        except OSError as exc:  # the warehouse directory cannot be created or written (the lock file lives there)
+            reason = f"{exc.strerror or exc} ({exc.filename or db})"
+            print(f"ingest: cannot open the warehouse {db}: {reason}", file=sys.stderr)
+            return 2
         try:
             con = connect(db)
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:
             print(f"ingest: cannot open the warehouse {db}: {first_line(exc)}", file=sys.stderr)
             return 2
         try:
             ensure_raw_tables(con)
-            return ingest_all(con, files, tty)
+            return max(ingest_all(con, files, tty), 1 if problems else 0)
         finally:
             con.close()
-
 
 if __name__ == "__main__":
     sys.exit(main())

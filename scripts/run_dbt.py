@@ -7,14 +7,23 @@ overlaps (a scheduler firing while a build is still going) waits for the lock, b
 TOKENLEDGER_LOCK_WAIT seconds, instead of colliding with the running writer. With `--target postgres`
 the lock is the Postgres warehouse's advisory lock (the one `ingest.py --target postgres` takes): two
 overlapping builds would otherwise drop and rename the same relations.
+
+SIGTERM and SIGINT are forwarded to dbt (which runs in its own session, so a terminal's Ctrl-C reaches
+it once, through here); the lock is released only after dbt has exited, so a run started right after
+the signal never meets a dbt that still has the warehouse open. If dbt has not exited
+TOKENLEDGER_DBT_STOP_WAIT seconds (default 60) after the signal it is killed. A run stopped by a signal
+exits 128 + the signal number (143 for SIGTERM, 130 for SIGINT).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import FrameType
 
 from common import PROJECT_ROOT, default_db_path, pg_conninfo, postgres_lock, warehouse_lock
 
@@ -29,6 +38,43 @@ def target(argv: list[str]) -> str | None:
     return None
 
 
+FORWARDED = (signal.SIGTERM, signal.SIGINT)
+
+
+def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
+    """Run dbt, forward SIGTERM / SIGINT to it, and return only once it has exited (the caller holds the lock)."""
+    received: list[int] = []
+    stop_wait = float(os.environ.get("TOKENLEDGER_DBT_STOP_WAIT", "60"))
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
+    deadline: float | None = None
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if received and deadline is None:
+                    deadline = time.monotonic() + stop_wait
+                elif deadline is not None and time.monotonic() > deadline:  # dbt ignored the signal
+                    print(f"run_dbt: dbt did not stop {stop_wait:.0f}s after the signal; killing it", file=sys.stderr)
+                    child.kill()
+                    deadline = float("inf")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        print(f"run_dbt: stopped by {signal.Signals(received[0]).name}; dbt exited ({code})", file=sys.stderr)
+        return 128 + received[0]
+    return code
+
+
 def main(argv: list[str]) -> int:
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *argv, "--profiles-dir", str(PROJECT_ROOT / "profiles"), "--project-dir", str(PROJECT_ROOT)]
@@ -38,9 +84,9 @@ def main(argv: list[str]) -> int:
         import psycopg
 
         with psycopg.connect(pg_conninfo(), autocommit=True) as con, postgres_lock(con):
-            return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+            return run_forwarding_signals(command, env)
     with warehouse_lock(db):
-        return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+        return run_forwarding_signals(command, env)
 
 
 if __name__ == "__main__":

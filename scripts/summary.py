@@ -4,17 +4,23 @@
 
 Shows the latest month's spend per team (with the confidence mix) and per agent, unpriced events, rejected rows and
 duplicates, and whether the last dbt build's tests (the reconciliation tests among them) passed,
-read from target/run_results.json.
+read from target/run_results.json. The warehouse is read under its writer lock (common.warehouse_lock,
+waiting for a running ingest or build up to TOKENLEDGER_LOCK_WAIT). Exit 0, or 1 with one line on
+stderr (`summary: ...`, never a traceback) when the warehouse is missing, unbuilt or busy.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from common import PROJECT_ROOT, connect, default_db_path, money
+import duckdb
+
+from common import PROJECT_ROOT, connect, default_db_path, money, warehouse_lock
 
 RECONCILIATION_TESTS = (
     "assert_raw_rows_conserved",
@@ -56,7 +62,23 @@ def main() -> int:
     parser.add_argument("--run-results", type=Path, default=PROJECT_ROOT / "target" / "run_results.json",
                         help="dbt's run_results.json of the last build")
     args = parser.parse_args()
-    con = connect(args.db, read_only=True)
+    if not args.db.is_file():
+        print(f"summary: no warehouse at {args.db} (ingest and build first)", file=sys.stderr)
+        return 1
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(warehouse_lock(args.db))
+            con = stack.enter_context(connect(args.db, read_only=True))
+            return summarise(con, args)
+        except SystemExit as exc:  # the writer lock was not had within TOKENLEDGER_LOCK_WAIT
+            print(f"summary: {exc.code}", file=sys.stderr)
+        except (duckdb.Error, OSError, ValueError, KeyError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"summary: cannot read the warehouse {args.db} ({reason}); build first: make build", file=sys.stderr)
+    return 1
+
+
+def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     latest = con.execute("select max(month) from marts.fct_usage_events").fetchone()[0]
     if latest is None:
         print("tokenledger: the warehouse has no usage events yet (ingest some exports, then build).")

@@ -98,3 +98,11 @@
 {% macro default__tl_timestamp_from_unix_seconds(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_seconds is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
+
+{#- The usage timestamp `ts` is outside the plausible window: before var('min_plausible_timestamp')
+    (default 2000-01-01), or more than one day after the row's load time `loaded_at` (the ingest time,
+    recorded per load in raw.load_manifest). NULL (not decided) when either side is NULL. -#}
+{% macro tl_implausible_timestamp(ts, loaded_at='loaded_at') -%}
+    ({{ ts }} < cast('{{ var("min_plausible_timestamp", "2000-01-01") }}' as timestamp)
+        or {{ ts }} > {{ loaded_at }} + interval '1 day')
+{%- endmacro %}

@@ -11,10 +11,10 @@
     )
 {%- endmacro %}
 
-{#- Some reported count is a negative integer. -#}
+{#- Some reported count is a negative integer. Negative zero ('-0', '-00') is zero, on every source and engine. -#}
 {% macro tl_any_negative(text_columns) -%}
     ({%- for col in text_columns %}
-        ({{ tl_is_integer_text(col) }} and trim({{ col }}) like '-%'){% if not loop.last %} or{% endif %}
+        ({{ tl_is_integer_text(col) }} and trim({{ col }}) like '-%' and ltrim(trim({{ col }}), '-0') <> ''){% if not loop.last %} or{% endif %}
     {%- endfor %}
     )
 {%- endmacro %}
@@ -34,4 +34,18 @@
 {#- A validated count as bigint, 0 when not reported. Only use on rows that passed the checks. -#}
 {% macro tl_token_count(text_col) -%}
     coalesce({{ tl_try_cast('case when ' ~ tl_is_integer_text(text_col) ~ ' then trim(' ~ text_col ~ ') end', 'bigint') }}, 0)
+{%- endmacro %}
+
+{#- The text holds a NUL character (an id that only differs from another by a NUL must not make a distinct event).
+    Postgres text cannot hold NUL at all (the ingest refuses such files there), so it is false there. -#}
+{% macro tl_has_nul(text_expr) -%}
+    {{ return(adapter.dispatch('tl_has_nul', 'tokenledger')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__tl_has_nul(text_expr) -%}
+    coalesce(strpos({{ text_expr }}, chr(0)) > 0, false)
+{%- endmacro %}
+
+{% macro default__tl_has_nul(text_expr) -%}
+    false
 {%- endmacro %}

@@ -423,7 +423,10 @@ def test_a_truncated_gzip_is_refused_without_partial_rows(tmp_path: Path, db: Pa
     cut = write(tmp_path / "cut.jsonl.gz", whole[: len(whole) // 2])
     result = run(cut)
     assert result.code == 1
-    assert result.err_lines == [f"refused {cut}: unreadable gzip: IO Error: Unexpected end of GZIP stream: {cut}"]
+    # the content is read (bounded) before the load, so the message is Python's gzip reader's
+    assert result.err_lines == [
+        f"refused {cut}: unreadable gzip: Compressed file ended before the end-of-stream marker was reached"
+    ]
     assert one(db, "select count(*) from raw.gateway_requests") == 0
 
 

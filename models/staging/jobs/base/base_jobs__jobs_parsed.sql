@@ -138,7 +138,9 @@ final as (
         case
             when parse_error is not null then 'ragged_row'
             when job_id is null then 'missing_id'
+            when {{ tl_has_nul('job_id') }} or {{ tl_has_nul('retry_of') }} then 'invalid_id'
             when occurred_at is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
             when not has_usage and not is_failed then 'missing_usage'
             when has_non_integer_tokens then 'non_numeric_tokens'
             when has_negative_tokens then 'negative_tokens'

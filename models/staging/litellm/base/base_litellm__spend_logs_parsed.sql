@@ -256,6 +256,7 @@ judged as (
             when {{ tl_json_type('record', '$._unparsed') }} is not null then 'ragged_row'
             when {{ tl_nullif_blank('any_request_id') }} is null then 'missing_id'
             when occurred_at is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
             when not is_cache_hit and not has_usage and not is_failed then 'missing_usage'
             when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
             when has_usage and has_negative_tokens then 'negative_tokens'

@@ -311,6 +311,7 @@ judged as (
             -- a span without usage (a tool call, an agent step) is not a usage record: nothing more to check
             when not has_usage then null
             when occurred_at is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
             when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
             when has_usage and has_negative_tokens then 'negative_tokens'
             when has_usage and has_tokens_over_max then 'tokens_over_max'

@@ -124,6 +124,7 @@ valid_shape as (
         case
             when {{ tl_json_type('result') }} <> 'OBJECT' then 'json_not_object'
             when bucket_start is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp('bucket_start') }} then 'implausible_timestamp'
         end as reject_reason,
         cast(null as varchar) as raw_record
     from timed
