@@ -55,7 +55,9 @@ import duckdb
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import connect, default_db_path, pg_conninfo, pg_label, postgres_lock, warehouse_lock  # noqa: E402
+from common import (  # noqa: E402
+    PROJECT_ROOT, connect, default_db_path, pg_conninfo, pg_label, postgres_lock, warehouse_lock,
+)
 
 GATEWAY_JSONL = "gateway_jsonl"
 JOBS_CSV = "jobs_csv"
@@ -120,73 +122,22 @@ UNRECOGNISED_JSON = (
 )
 EMPTY_REPORT_PAGE = "report page with no results: kind cannot be recognised"
 
-RAW_DDL = (
-    "create schema if not exists raw",
-    """create table if not exists raw.load_manifest (
-        load_id bigint,
-        file_path varchar,
-        file_name varchar,
-        file_sha256 varchar,
-        file_bytes bigint,
-        format varchar,
-        rows bigint,
-        status varchar,
-        message varchar,
-        started_at timestamp,
-        loaded_at timestamp
-    )""",
-    # zstd for the raw JSON text: measured 2-3x faster to write than the automatic choice and ~6x
-    # smaller on gateway lines. It is a storage hint only; the column is a plain VARCHAR to readers.
-    """create table if not exists raw.gateway_requests (
-        load_id bigint,
-        file_path varchar,
-        file_sha256 varchar,
-        line_number bigint,
-        raw_line varchar using compression zstd,
-        loaded_at timestamp
-    )""",
-    """create table if not exists raw.jobs_export (
-        load_id bigint,
-        file_path varchar,
-        file_sha256 varchar,
-        row_number bigint,
-        line_number bigint,
-        job_id varchar,
-        created_at varchar,
-        agent varchar,
-        model varchar,
-        provider varchar,
-        input_tokens varchar,
-        cached_input_tokens varchar,
-        output_tokens varchar,
-        status varchar,
-        api_key_id varchar,
-        user_email varchar,
-        workflow varchar,
-        labels varchar,
-        attempt varchar,
-        retry_of varchar,
-        extra_columns varchar,
-        raw_record varchar,
-        parse_error varchar,
-        loaded_at timestamp
-    )""",
-    """create table if not exists raw.source_documents (
-        load_id bigint,
-        file_path varchar,
-        file_sha256 varchar,
-        format varchar,
-        document_number bigint,
-        line_number bigint,
-        raw_document varchar using compression zstd,
-        loaded_at timestamp
-    )""",
-)
+RAW_TABLES_MACRO = PROJECT_ROOT / "macros" / "raw" / "create_raw_tables.sql"
+
+
+def raw_ddl(engine: str) -> list[str]:
+    """The raw schema and tables' statements for an engine ('duckdb', 'postgres'), rendered from the dbt
+    macro create_raw_tables: their one home, shared with the dbt on-run-start hook."""
+    import jinja2  # dbt's own template engine (a dbt-core dependency)
+
+    template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
+        RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ create_raw_tables() }}")
+    return [statement.strip() for statement in template.render(target={"type": engine}).split(";") if statement.strip()]
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and its four tables when missing (the one place their DDL lives)."""
-    for statement in RAW_DDL:
+    """Create the raw schema and its four tables when missing (raw_ddl: the dbt macro's statements)."""
+    for statement in raw_ddl("duckdb"):
         con.execute(statement)
 
 
@@ -1163,12 +1114,12 @@ PG_COPY_TYPES = {"BIGINT": "int8", "VARCHAR": "text", "TIMESTAMP": "timestamp"}
 
 
 def postgres_ddl() -> list[str]:
-    """RAW_DDL for Postgres: the same statements (bigint, varchar, timestamp) without DuckDB's storage hint."""
-    return [statement.replace(" using compression zstd", "") for statement in RAW_DDL]
+    """The raw DDL for Postgres: the same statements (bigint, varchar, timestamp) without DuckDB's storage hint."""
+    return raw_ddl("postgres")
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, list[str]]:
-    """The table's columns in order, comma-separated (RAW_DDL's order, which Postgres's tables share), and
+    """The table's columns in order, comma-separated (the raw DDL's order, which Postgres's tables share), and
     their types for a binary COPY."""
     description = con.execute(f"select * from {table} limit 0").description
     return ", ".join(name for name, *_ in description), [PG_COPY_TYPES[str(kind)] for _, kind, *_ in description]
