@@ -160,6 +160,7 @@ SERVER = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 threading.Thread(target=SERVER.serve_forever, daemon=True).start()
 BASE = f"http://127.0.0.1:{SERVER.server_address[1]}"
 os.environ["OPENAI_API_KEY"] = "sk-fixture"
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ["ANTHROPIC_API_KEY"] = "sk-ant-fixture"
 
 
@@ -288,7 +289,52 @@ def main() -> None:
 
 
 def run_litellm() -> None:
-    pass  # filled in below
+    """litellm.completion / litellm.responses against the mock; a custom logger keeps what LiteLLM hands it
+    (kwargs['standard_logging_object']) and the proxy's spend-log row for the same call (get_logging_payload)."""
+    import datetime as dt
+
+    import litellm
+    from litellm.integrations.custom_logger import CustomLogger
+    from litellm.proxy.spend_tracking.spend_tracking_utils import get_logging_payload
+
+    standard: list[dict[str, Any]] = []
+    spend: list[dict[str, Any]] = []
+
+    def jsonable(value: Any) -> Any:
+        return json.loads(json.dumps(value, default=lambda o: o.isoformat() if isinstance(o, (dt.datetime, dt.date)) else str(o)))
+
+    class Keep(CustomLogger):
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            standard.append(jsonable(kwargs["standard_logging_object"]))
+            try:
+                spend.append(jsonable(dict(get_logging_payload(kwargs, response_obj, start_time, end_time))))
+            except BaseException as exc:
+                print("get_logging_payload failed:", repr(exc), file=sys.stderr)
+                raise
+
+    litellm.callbacks = [Keep()]
+    for index, call in enumerate(CALLS):
+        CURRENT["call"] = index
+        metadata = {"user_api_key_team_id": call["team"], "user_api_key_end_user_id": call["customer"],
+                    "tags": [f"project:{call['project']}"], "project": call["project"]}
+        if call["api"] == "messages":
+            litellm.completion(model=f"anthropic/{call['model']}", api_base=BASE, max_tokens=1024,
+                               messages=[{"role": "user", "content": "Summarise the ticket."}],
+                               user=call["customer"], metadata=metadata)
+        elif call["api"] == "chat":
+            litellm.completion(model=f"openai/{call['model']}", api_base=f"{BASE}/v1",
+                               messages=[{"role": "user", "content": "Summarise the ticket."}],
+                               user=call["customer"], metadata=metadata)
+        else:
+            litellm.responses(model=f"openai/{call['model']}", api_base=f"{BASE}/v1", input="Summarise the ticket.",
+                              user=call["customer"], metadata=metadata)
+    deadline = time.time() + 120
+    while len(spend) < len(CALLS) and time.time() < deadline:
+        time.sleep(0.1)
+    with open(OUT / "standard_logging_payload.jsonl", "w", encoding="utf-8") as f:
+        for row in standard:
+            f.write(json.dumps(row, separators=(",", ":")) + "\n")
+    (OUT / "spend_logs.json").write_text(json.dumps(spend, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
