@@ -80,6 +80,7 @@ CALLS: list[dict[str, Any]] = [
 ]
 CURRENT: dict[str, int] = {"call": 0}
 EXPORTS: list[dict[str, Any]] = []
+ASSOCIATION: dict[str, str] = {}
 
 
 def response_body(index: int, path: str) -> dict[str, Any]:
@@ -243,18 +244,26 @@ def main() -> None:
                 "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http")
 
         def setup() -> None:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            from traceloop.sdk import Traceloop
+            # traceloop-sdk's span processor copies the context's association properties onto every span it
+            # starts as traceloop.association.properties.<key>; the same here, without the SDK's init.
+            from opentelemetry import trace
+            from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+            from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+            from opentelemetry.sdk.trace import SpanProcessor
 
-            Traceloop.init(app_name="fixture-agents", exporter=OTLPSpanExporter(endpoint=f"{BASE}/v1/traces"),
-                           disable_batch=True, telemetry_enabled=False,
-                           resource_attributes={"deployment.environment.name": "prod"})
+            class Association(SpanProcessor):
+                def on_start(self, span: Any, parent_context: Any = None) -> None:
+                    for key, value in ASSOCIATION.items():
+                        span.set_attribute(f"traceloop.association.properties.{key}", value)
+
+            otel_provider()
+            trace.get_tracer_provider().add_span_processor(Association())
+            OpenAIInstrumentor().instrument()
+            AnthropicInstrumentor().instrument()
 
         def association(call: dict[str, Any]) -> None:
-            from traceloop.sdk import Traceloop
-
-            Traceloop.set_association_properties({"team": call["team"], "project": call["project"],
-                                                  "customer": call["customer"]})
+            ASSOCIATION.clear()
+            ASSOCIATION.update({"team": call["team"], "project": call["project"], "customer": call["customer"]})
         run_otel(setup, association)
     elif PRODUCER == "openlit":
         libs = ("openai", "anthropic", "openlit", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http")
