@@ -143,7 +143,11 @@ class Handler(BaseHTTPRequestHandler):
             EXPORTS.append(hexify(MessageToDict(request, use_integers_for_enums=True)))
             self.reply(b"", "application/x-protobuf")
             return
-        body = response_body(CURRENT["call"], self.path.split("?")[0])
+        path = self.path.split("?")[0]
+        if not path.endswith(("/chat/completions", "/responses", "/messages")):  # other OTLP signals (logs, metrics)
+            self.reply(b"", "application/x-protobuf")
+            return
+        body = response_body(CURRENT["call"], path)
         self.reply(json.dumps(body).encode(), "application/json",
                    {"request-id": f"req_{CURRENT['call']:04d}", "x-request-id": f"req_{CURRENT['call']:04d}"})
 
