@@ -4,6 +4,9 @@ Every producer's files are ingested into one warehouse, built once. Then, per pr
 expected.json (the usage body the mock provider served, the ownership the caller set) must be exactly one
 event in marts.fct_usage_events: none rejected, none counted twice, the list cost equal to genai-prices'
 extract_usage + calc_price on the body served (within 1e-9 USD), and team, project and customer as set.
+Where a producer leaves a usage detail out of its telemetry (NOT_REPORTED) the oracle prices the body
+less that detail, what the file itself says; calls it writes no span for (NOT_INSTRUMENTED) must be
+absent from the file, not lost by the ledger.
 """
 
 from __future__ import annotations
@@ -29,6 +32,19 @@ EVENT_COLUMNS = ("event_id", "response_id", "source", "provider", "model_id", "l
 
 pytestmark = pytest.mark.slow
 
+# What a producer leaves out of its telemetry (docs/sources.md, "Known deviations"). The ledger can price
+# only what the file says, so the oracle prices the usage the mock served less these usage details...
+NOT_REPORTED: dict[str, dict[str, tuple[str, ...]]] = {
+    # opentelemetry-instrumentation-openai-v2 2.4b0 writes input and output totals only: no cached or
+    # reasoning counts (cached input is then billed as input: the file does not say it was cached)
+    "otel-openai-v2": {"openai": ("prompt_tokens_details", "completion_tokens_details")},
+    "otel-openai-v2-latest": {"openai": ("prompt_tokens_details", "completion_tokens_details")},
+    # OpenLIT 1.45 writes Anthropic's cache writes without the 5m / 1h split (all priced at the 5m rate)
+    "openlit": {"anthropic": ("cache_creation",)},
+}
+# ... and the calls it writes no span for at all (they are not in the file, so no event can exist).
+NOT_INSTRUMENTED: dict[str, set[str]] = {"otel-openai-v2": {"responses"}, "otel-openai-v2-latest": {"responses"}}
+
 
 def expected(producer: str) -> dict[str, Any]:
     return json.loads((TELEMETRY / producer / "expected.json").read_text(encoding="utf-8"))
@@ -47,8 +63,14 @@ def call_ids(producer: str) -> list[list[str]]:
     return ids
 
 
-def oracle(call: dict[str, Any], at: Any) -> Decimal:
-    body = {"model": call["served_model"], "usage": call["usage"]}
+def reported_usage(producer: str, call: dict[str, Any]) -> dict[str, Any]:
+    """The usage the mock served, less the details the producer does not report (NOT_REPORTED)."""
+    left_out = NOT_REPORTED.get(producer, {}).get(call["provider"], ())
+    return {key: value for key, value in call["usage"].items() if key not in left_out}
+
+
+def oracle(producer: str, call: dict[str, Any], at: Any) -> Decimal:
+    body = {"model": call["served_model"], "usage": reported_usage(producer, call)}
     extracted = genai_prices.extract_usage(body, provider_id=call["provider"], api_flavor=FLAVOR[call["api"]])
     timestamp = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
     return genai_prices.calc_price(extracted.usage, call["served_model"], provider_id=call["provider"],
@@ -96,6 +118,12 @@ def test_producer_calls_are_priced_once_and_owned(telemetry: dict[str, Any], pro
     for index, (call, ids) in enumerate(zip(calls, call_ids(producer), strict=True)):
         label = f"call {index} {call['provider']} {call['api']} {call['served_model']}"
         hits = [e for e in telemetry["events"] if e["response_id"] in ids or e["event_id"] in ids]
+        if call["api"] in NOT_INSTRUMENTED.get(producer, set()):
+            written = "".join(path.read_text(encoding="utf-8") for name in DATA_FILES
+                              if (path := TELEMETRY / producer / name).is_file())
+            if hits or any(i in written for i in ids):
+                problems.append(f"{label}: expected no span from this producer, found {ids} in its file")
+            continue
         if not hits:
             problems.append(f"{label}: no event (ids {ids})")
             continue
@@ -103,7 +131,7 @@ def test_producer_calls_are_priced_once_and_owned(telemetry: dict[str, Any], pro
             problems.append(f"{label}: {len(hits)} events (double counted: {[h['source'] for h in hits]})")
         event = hits[0]
         matched.update(id(h) for h in hits)
-        want = oracle(call, event["occurred_at"])
+        want = oracle(producer, call, event["occurred_at"])
         got = event["list_cost_usd"]
         if got is None:
             problems.append(f"{label}: unpriced ({event['unpriced_reason']}), calc_price {want}")
