@@ -47,15 +47,7 @@ compared as (
 
 final as (
 
-    select
-        *,
-        case
-            when list_cost_usd = 0 then null
-            else cast({{ tl_money_percent('difference_usd', 'list_cost_usd') }} as decimal(18, 4))
-        end as difference_pct
-    from compared
-    where abs(difference_usd) * 100 > list_cost_usd * {{ var('litellm_cost_tolerance_pct') }}
-        or (list_cost_usd = 0 and difference_usd <> 0)
+    {{ tl_reported_cost_disagreements('compared', var('litellm_cost_tolerance_pct')) }}
 
 )
 
