@@ -7,7 +7,7 @@ anomaly of the month: a team's daily spike over its 28-day baseline, and the mon
 requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). Exit status:
 0 nothing to report, 1 at least one warning (a budget warning or a daily spike), 2 at least one
 critical budget, 3 the alerts could not be read (no warehouse, an unbuilt one, a writer holding it past
-TOKENLEDGER_LOCK_WAIT): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
+TOKENLEDGER_LOCK_WAIT, or the last dbt build failed and left the marts stale: common.last_build_problem): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
 --format json; never a traceback. A forecast alone and the outlier requests are reported but never
 raise the exit status. The month defaults to the latest month in the warehouse. The warehouse is read
 under its writer lock (common.warehouse_lock, as export.py reads it): during an ingest or a build the
@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from common import connect, default_db_path, money, month_arg, warehouse_lock
+from common import connect, default_db_path, last_build_problem, money, month_arg, warehouse_lock
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
@@ -74,6 +74,9 @@ def fetch(db: Path, month: date | None) -> Fetched:
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> Fetched:
+    stale = last_build_problem(con)
+    if stale is not None:
+        raise AlertsError(stale)
     if month is None:
         month = con.execute("select max(month) from marts.fct_team_monthly_spend").fetchone()[0]
     rows = con.execute(

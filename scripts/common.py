@@ -71,6 +71,23 @@ def file_name_part(text: str, limit: int = 80) -> str:
     return f"{safe}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
 
 
+def last_build_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the marts cannot be trusted, from the last dbt build / run / test (raw.build_runs, written by the
+    on-run-end hook): it had errors, error-severity test failures or skipped nodes. None when it was clean
+    (warnings are fine) or when no build has been recorded (a warehouse built before the record existed)."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                         "and table_name = 'build_runs'").fetchone()
+    if not exists or not exists[0]:
+        return None
+    row = con.execute("select command, finished_at, errors, failures, skipped from raw.build_runs "
+                      "order by finished_at desc limit 1").fetchone()
+    if row is None or not (row[2] or row[3] or row[4]):
+        return None
+    command, finished_at, errors, failures, skipped = row
+    return (f"the last dbt {command} ({finished_at:%Y-%m-%d %H:%M} UTC) ended with {errors} error(s), "
+            f"{failures} failed test(s) and {skipped} skipped node(s): the marts may be stale; fix it and rebuild")
+
+
 def default_db_path() -> Path:
     """The warehouse file: env TOKENLEDGER_DB, else warehouse/tokenledger.duckdb (relative to the project root)."""
     raw = os.environ.get("TOKENLEDGER_DB", DEFAULT_DB)

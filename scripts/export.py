@@ -36,8 +36,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from common import (
-    PROJECT_ROOT, cents_to_dollars, connect, default_db_path, money, money_signed, month_arg, neutralise, round_cents,
-    warehouse_lock,
+    PROJECT_ROOT, cents_to_dollars, connect, default_db_path, last_build_problem, money, money_signed, month_arg,
+    neutralise, round_cents, warehouse_lock,
 )  # fmt: skip
 
 SHOWBACK_BANNER = "SHOWBACK — NOT BILLED: for information only"
@@ -789,6 +789,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
                 raise ExportError(f"the warehouse {args.db} has no marts.rpt_chargeback_monthly (run `make build` first)")
+            stale = last_build_problem(con)
+            if stale is not None:
+                raise ExportError(stale)
             data = read_month(con, args.month)
             apply_publication(con, data)
             if args.focus:

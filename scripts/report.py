@@ -33,7 +33,9 @@ import duckdb
 import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PROJECT_ROOT, connect, default_db_path, file_name_part, month_arg, warehouse_lock  # noqa: E402
+from common import (  # noqa: E402
+    PROJECT_ROOT, connect, default_db_path, file_name_part, last_build_problem, month_arg, warehouse_lock,
+)
 from export import ExportError, fetch, month_total_cents, read_month, relation_exists, render_memo  # noqa: E402
 
 Row = dict[str, Any]
@@ -254,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
                 raise ExportError(f"the warehouse {args.db} has no marts (run `make build` first)")
+            stale = last_build_problem(con)
+            if stale is not None:
+                raise ExportError(stale)
             report = read_report(con, args.month, team)
             memo = None
             if team is None:

@@ -6,7 +6,8 @@ Shows the latest month's spend per team (with the confidence mix) and per agent,
 duplicates, and whether the last dbt build's tests (the reconciliation tests among them) passed,
 read from target/run_results.json. The warehouse is read under its writer lock (common.warehouse_lock,
 waiting for a running ingest or build up to TOKENLEDGER_LOCK_WAIT). Exit 0, or 1 with one line on
-stderr (`summary: ...`, never a traceback) when the warehouse is missing, unbuilt or busy.
+stderr (`summary: ...`, never a traceback) when the warehouse is missing, unbuilt or busy; and 1 after the
+summary, with one line on stderr, when the last dbt build failed (common.last_build_problem: stale marts).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from common import PROJECT_ROOT, connect, default_db_path, money, warehouse_lock
+from common import PROJECT_ROOT, connect, default_db_path, last_build_problem, money, warehouse_lock
 
 RECONCILIATION_TESTS = (
     "assert_raw_rows_conserved",
@@ -136,6 +137,10 @@ def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
             print(f"  failed: {test_name}")
         for test_name in warned:
             print(f"  warning: {test_name}")
+    stale = last_build_problem(con)
+    if stale is not None:  # the figures above are what the marts hold, not a clean build's: say so and fail
+        print(f"tokenledger: {stale}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -55,6 +55,16 @@
         parse_error varchar,
         loaded_at timestamp
     );
+    create table if not exists raw.build_runs (
+        invocation_id varchar,
+        command varchar,
+        finished_at timestamp,
+        nodes bigint,
+        errors bigint,
+        failures bigint,
+        skipped bigint,
+        warnings bigint
+    );
     create table if not exists raw.source_documents (
         load_id bigint,
         file_path varchar,
@@ -65,6 +75,26 @@
         raw_document varchar{{ zstd }},
         loaded_at timestamp
     );
+{%- endmacro %}
+
+{#-
+  on-run-end: one row in raw.build_runs per `dbt build` / `run` / `test`, with how many nodes errored,
+  failed (error-severity tests), were skipped or warned. The outputs (export, report, alerts, summary)
+  read the latest row and refuse to present marts that the last build left stale (common.last_build_problem).
+-#}
+{% macro tl_record_build(results) -%}
+    {%- if execute and flags.WHICH in ('build', 'run', 'test') -%}
+        {%- set statuses = results | map(attribute='status') | map('string') | map('lower') | list -%}
+        insert into raw.build_runs
+        values (
+            '{{ invocation_id }}', '{{ flags.WHICH }}', cast({{ dbt.current_timestamp() }} as timestamp),
+            {{ statuses | length }},
+            {{ statuses | select('equalto', 'error') | list | length }},
+            {{ statuses | select('equalto', 'fail') | list | length }},
+            {{ statuses | select('equalto', 'skipped') | list | length }},
+            {{ statuses | select('equalto', 'warn') | list | length }}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- `dbt run-operation ensure_raw_tables`: create the raw schema and tables now (the hook runs create_raw_tables on every invocation). -#}

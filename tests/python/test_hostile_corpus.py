@@ -152,3 +152,34 @@ def test_no_hostile_timestamp_reaches_the_marts(corpus: dict[str, Any]) -> None:
     months = {row[0].isoformat() for row in wh.query("select distinct month from marts.fct_usage_events")}
     assert months == {"2026-10-01"}, months
     assert wh.scalar("select max(month) from marts.fct_team_monthly_spend").isoformat() == "2026-10-01"
+
+
+def test_the_build_is_recorded_and_outputs_refuse_the_marts_a_failed_build_left(
+    corpus: dict[str, Any], tmp_path: Path,
+) -> None:
+    """raw.build_runs has the green build; after a failed run, export, report, alerts and summary each refuse
+    with one line and their documented exit status instead of presenting stale marts."""
+    import shutil
+    import subprocess
+    import sys
+
+    wh: Warehouse = corpus["wh"]
+    command, nodes, errors, failures, skipped = wh.query(
+        "select command, nodes, errors, failures, skipped from raw.build_runs order by finished_at desc limit 1")[0]
+    assert (command, errors, failures, skipped) == ("build", 0, 0, 0) and nodes > 100
+    broken = new_warehouse(tmp_path / "broken")
+    shutil.copy2(wh.db, broken.db)
+    with __import__("duckdb").connect(str(broken.db)) as con:
+        con.execute("drop table seeds.teams")
+    assert broken.dbt("run", "--select", "stg_org__teams", check=False).returncode != 0
+    scripts = Path(__file__).resolve().parents[2] / "scripts"
+    for script, args, status in (("export.py", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
+                                 ("report.py", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
+                                 ("alerts.py", [], 3), ("summary.py", [], 1)):
+        result = subprocess.run([sys.executable, str(scripts / script), "--db", str(broken.db), *args],
+                                capture_output=True, text=True, env={**broken.env()})
+        assert result.returncode == status, (script, result.returncode, result.stderr[-500:])
+        assert "Traceback" not in result.stderr
+        stale = [line for line in result.stderr.splitlines() if "the last dbt run" in line]
+        assert len(stale) == 1 and "1 error(s)" in stale[0], (script, result.stderr)
+    assert not (tmp_path / "out" / "chargeback-2026-10.csv").exists()
