@@ -232,3 +232,9 @@ def test_every_registered_source_is_sealed_and_read_through_the_registry(manifes
     leaks = [f"{n['name']} reads {dep}" for n in project_nodes(manifest, "model") if layer_of(n) == "intermediate"
              for dep in n["depends_on"]["nodes"] if dep.startswith(source_prefixes) and dep not in attempts]
     assert not leaks, "\n".join(leaks)
+
+
+def test_unit_test_names_fit_postgres_relation_names(manifest: dict) -> None:
+    """A unit test's name becomes a relation name on Postgres, which stops at 63 characters."""
+    long = [u["name"] for u in manifest.get("unit_tests", {}).values() if len(u["name"]) > 63]
+    assert not long, long
