@@ -12,7 +12,8 @@ SIGTERM and SIGINT are forwarded to dbt (which runs in its own session, so a ter
 it once, through here); the lock is released only after dbt has exited, so a run started right after
 the signal never meets a dbt that still has the warehouse open. If dbt has not exited
 TOKENLEDGER_DBT_STOP_WAIT seconds (default 60) after the signal it is killed. A run stopped by a signal
-exits 128 + the signal number (143 for SIGTERM, 130 for SIGINT).
+exits 128 + the signal number (143 for SIGTERM, 130 for SIGINT). A runner killed outright (SIGKILL,
+which cannot be forwarded) takes dbt with it (Linux's parent-death signal).
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ def target(argv: list[str]) -> str | None:
 
 
 FORWARDED = (signal.SIGTERM, signal.SIGINT)
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal the child gets when its parent dies
+
+
+def die_with_parent() -> None:
+    """In the dbt child (Linux): be killed when this runner dies, even by SIGKILL, which cannot be
+    forwarded. dbt runs in its own session, so a SIGKILL to the runner's process group would otherwise
+    leave it running, with the warehouse open, after the lock is gone."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: signals are still forwarded
+        pass
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
@@ -51,7 +65,7 @@ def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
         if child.poll() is None:
             child.send_signal(signum)
 
-    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True, preexec_fn=die_with_parent)
     previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
     deadline: float | None = None
     try:
