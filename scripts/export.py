@@ -218,7 +218,6 @@ def apply_publication(con: duckdb.DuckDBPyConnection, data: MonthData) -> None:
         "version": head["publication_version"], "kind": head["publication_kind"], "reason": head["reason"],
         "approved_by": head["approved_by"], "published_at": head["published_at"], "candidates": candidates,
         "recomputed_cents": sum(int(row["cost_cents"]) for row in data.chargeback), "moved": moved,
-        "breakdowns_withheld": moved,
     }
     if not moved:
         return
@@ -277,9 +276,8 @@ def publication_paragraph(data: MonthData) -> list[str]:
             out.append(f"- candidate: {md(row['team_id'])} {money(row['published_cost_usd'])} published, "
                        f"{money(row['current_cost_usd'])} now ({money_signed(row['delta_usd'])}, "
                        f"{row['late_events']} late events)")
-        if publication["breakdowns_withheld"]:
-            out.append("The breakdowns by model, agent, project, environment and customer are not exported: they "
-                       "reflect the recomputed figures, not the published lines.")
+        out.append("The breakdowns by model, agent, project, environment and customer are not exported: they "
+                   "reflect the recomputed figures, not the published lines.")
     return out
 
 
@@ -325,7 +323,7 @@ def month_total_cents(data: MonthData) -> int:
     """The month total in cents, checked against every source that must agree with it."""
     exact = sum((row["cost_usd"] for row in data.chargeback), Decimal(0))
     cents = round_cents(exact)
-    withheld = bool((data.memo.get("publication") or {}).get("breakdowns_withheld"))
+    withheld = bool((data.memo.get("publication") or {}).get("moved"))  # breakdowns withheld when the lines moved
     breakdowns = () if withheld else (("by_model_agent", data.by_model_agent), ("by_dimension", data.by_dimension))
     checks = {
         "rpt_chargeback_monthly cents": sum(row["cost_cents"] for row in data.chargeback),
@@ -816,7 +814,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         write_csv(paths[0], tables[0], banner)
-        write_xlsx(paths[1], tables[:1] if publication and publication["breakdowns_withheld"] else tables, banner)
+        write_xlsx(paths[1], tables[:1] if publication and publication["moved"] else tables, banner)
         write_text(paths[2], memo)
     except OSError as exc:  # the output directory cannot be created or written
         raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
