@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
-DBT := $(BIN)/python scripts/run_dbt.py
+TL := $(BIN)/tokenledger
 
 .PHONY: setup run test lint build ingest summary sample prices clean help bench
 
@@ -11,8 +11,8 @@ help:
 	@echo "make help    this list"
 	@echo "make setup   create .venv from requirements.lock (idempotent)"
 	@echo "make run     ingest data/sample into the warehouse, dbt build, print the summary"
-	@echo "make test    the whole suite: sqlfluff lint, dbt builds on fixtures (unit + data tests), Python tests"
-	@echo "make lint    sqlfluff lint only"
+	@echo "make test    the whole suite: ruff, mypy, sqlfluff lint, dbt builds on fixtures (unit + data tests), Python tests"
+	@echo "make lint    sqlfluff, ruff and mypy only"
 	@echo "make ingest  ingest data/sample into the warehouse (files already loaded are skipped)"
 	@echo "make build   dbt build with the warehouse's writer lock held"
 	@echo "make summary print the summary of the built warehouse"
@@ -21,44 +21,50 @@ help:
 	@echo "make clean   delete target/, logs/ and warehouse/"
 	@echo "make bench   benchmark at 1M and 10M events against the floor and pandas -> bench/RESULTS.md (long)"
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tokenledger needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
 
 ingest: setup
-	$(BIN)/python scripts/ingest.py data/sample
+	$(TL) ingest data/sample
 
 build: setup
-	$(DBT) build
+	$(TL) build
 
 summary: setup
-	$(BIN)/python scripts/summary.py
+	$(TL) summary
 
-# The summary is printed even when a data test fails; the exit status is dbt's.
+# Ingest the sample, validate its organisation, build, print the summary (also when a data test failed);
+# the exit status is the build's. tokenledger run --help for the options (--org, --db, --verbose).
 run: setup
-	$(BIN)/python scripts/ingest.py data/sample
-	@status=0; $(DBT) build || status=$$?; $(BIN)/python scripts/summary.py; exit $$status
+	$(TL) run
 
+# The whole suite: Python lint and types on the package, then pytest (sqlfluff, dbt builds, Python tests).
 test: setup
+	$(BIN)/ruff check tokenledger tools bench tests/python
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/sqlfluff lint models tests
+	$(BIN)/ruff check tokenledger tools bench tests/python
+	$(BIN)/mypy
 
 sample: setup
-	$(BIN)/python scripts/generate_sample.py --out data/sample
+	$(BIN)/python tools/generate_sample.py --out data/sample
 
 prices: setup
-	$(BIN)/python scripts/refresh_prices.py
+	$(TL) prices refresh
 
 # The benchmark (a benchmark, not a test): data and warehouses under bench/work/ (deleted at the end),
 # figures in bench/RESULTS.md. Extra options via BENCH_ARGS, e.g. BENCH_ARGS="--budget-minutes 50".
 bench: setup
-	$(BIN)/python scripts/bench.py --size 1M --size 10M $(BENCH_ARGS)
+	$(BIN)/python bench/bench.py --size 1M --size 10M $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs warehouse

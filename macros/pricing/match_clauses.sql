@@ -1,7 +1,7 @@
 {#-
   Does `text_expr` satisfy one atomic clause of a genai-prices match rule? Text is compared
   lower-cased (as genai-prices does); clause values of the non-regex kinds are stored lower-cased
-  by scripts/refresh_prices.py. `not_regex` comes from translating look-ahead regexes.
+  by tokenledger/prices.py. `not_regex` comes from translating look-ahead regexes.
 -#}
 {% macro tl_clause_matches(text_expr, type_expr, value_expr) -%}
     case {{ type_expr }}

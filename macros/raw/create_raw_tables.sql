@@ -1,7 +1,7 @@
 {#-
   Creates the raw landing schema and tables if they do not exist (run on every dbt invocation as an
   on-run-start hook), so a build on an empty warehouse works before the first ingest. The one home of
-  the raw DDL: scripts/ingest.py renders this macro too (raw_ddl), for DuckDB and for Postgres.
+  the raw DDL: tokenledger/ingest.py renders this macro too (raw_ddl), for DuckDB and for Postgres.
   zstd for the raw JSON text on DuckDB: measured 2-3x faster to write than the automatic choice and ~6x
   smaller on gateway lines; a storage hint only (the column is a plain VARCHAR to readers).
 -#}

@@ -9,7 +9,7 @@
   costs are the allocated effective cost (list less the negotiated discount in force), ListCost the
   allocated list cost. Token counts are ConsumedQuantity (Tokens) and PricingQuantity (1M Tokens);
   our buckets and the allocation basis are x_ columns. Unpriced usage has NULL costs (never $0).
-  A view: it is an export, read when exported (scripts/export.py --focus), not a second copy.
+  A view: it is an export, read when exported (tokenledger/export.py --focus), not a second copy.
 -#}
 with
 

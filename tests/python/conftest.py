@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
 _REPORT: list[str] = []

@@ -40,7 +40,7 @@ class Warehouse:
 
     def ingest(self, *paths: Path | str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), *self.ingest_target(), *map(str, paths)],
+            [sys.executable, "-m", "tokenledger", "ingest", *self.ingest_target(), *map(str, paths)],
             cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
         )
         if check and result.returncode != 0:
@@ -88,7 +88,7 @@ class PgWarehouse(Warehouse):
     """The same project on a Postgres database: `ingest.py --target postgres`, `dbt --target postgres`.
 
     `root` holds dbt's target and log paths; the data lives in `database` on `server`
-    (a scripts/pg_sandbox.Server).
+    (a tools/pg_sandbox.Server).
     """
 
     server: Any = None

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from harness import Warehouse, copy_project, new_warehouse
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""scripts/bench.py at a tiny size: both baselines reproduce the marts' per-team monthly totals.
+"""bench/bench.py at a tiny size: both baselines reproduce the marts' per-team monthly totals.
 
 No timing is asserted (timings are the benchmark's business, not a test's). The run uses --quick (only the
 models the monthly totals need, no data tests, no incremental step) in a temp dir with its own dbt target.
@@ -27,7 +27,7 @@ def test_size_argument() -> None:
 def test_baselines_equal_the_marts_at_20k(tmp_path: Path) -> None:
     results_md = tmp_path / "RESULTS.md"
     run = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "bench.py"), "--size", "20k", "--quick",
+        [sys.executable, str(PROJECT_ROOT / "bench" / "bench.py"), "--size", "20k", "--quick",
          "--work", str(tmp_path / "work"), "--results", str(results_md)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
     )

@@ -12,11 +12,11 @@ import subprocess
 import sys
 from decimal import ROUND_FLOOR, Decimal
 
-from harness import PROJECT_ROOT, Warehouse
+from harness import Warehouse
 
 
 def alerts(wh: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "alerts.py"), "--db", str(wh.db), *args],
+    return subprocess.run([sys.executable, "-m", "tokenledger", "alerts", "--db", str(wh.db), *args],
                           capture_output=True, text=True)
 
 

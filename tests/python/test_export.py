@@ -1,4 +1,4 @@
-"""scripts/export.py: the chargeback CSV / XLSX and the allocation memo, checked against the marts.
+"""tokenledger export: the chargeback CSV / XLSX and the allocation memo, checked against the marts.
 
 Expected values are computed here from the warehouse with independent queries (month totals summed
 in Python with Decimal from fct_usage_events.cost_usd, rounded half-up), never read back from the
@@ -22,10 +22,10 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
+from harness import Warehouse, copy_project, new_warehouse
 from openpyxl.worksheet.worksheet import Worksheet
 
-from common import neutralise
-from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
+from tokenledger.common import neutralise
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ SHOWBACK_VARS = "{chargeback_mode: showback, subsidized_environments: [dev], cen
 
 def run_export(wh: Warehouse, month: str, out: Path, db: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--month", month, "--out", str(out),
+        [sys.executable, "-m", "tokenledger", "export", "--month", month, "--out", str(out),
          "--db", str(db or wh.db)],
         capture_output=True, text=True, env=wh.env(),
     )

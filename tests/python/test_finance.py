@@ -16,12 +16,10 @@ import statistics
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -223,7 +221,7 @@ def test_outlier_requests_are_the_top_five_per_month(sample_warehouse: Warehouse
 
 
 def run_alerts(wh: Warehouse, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "alerts.py"), "--db", str(wh.db), *args],
+    return subprocess.run([sys.executable, "-m", "tokenledger", "alerts", "--db", str(wh.db), *args],
                           capture_output=True, text=True)
 
 

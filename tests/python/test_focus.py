@@ -1,4 +1,4 @@
-"""The FOCUS 1.2 export (marts.focus_cost_and_usage and `scripts/export.py --focus`) on the sample.
+"""The FOCUS 1.2 export (marts.focus_cost_and_usage and `tokenledger export --focus`) on the sample.
 
 The mandatory column list is FOCUS 1.2's own (21 columns; from the FinOps Foundation's validator
 rules model for 1.2), typed as FOCUS says: Decimal costs and quantities, DateTime periods, String
@@ -16,8 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-
-from harness import PROJECT_ROOT, Warehouse
+from harness import Warehouse
 
 MANDATORY = {
     "BilledCost": "DECIMAL", "BillingAccountId": "VARCHAR", "BillingAccountName": "VARCHAR", "BillingCurrency": "VARCHAR",
@@ -71,7 +70,7 @@ def test_billed_cost_ties_to_the_monthly_facts(sample_warehouse: Warehouse) -> N
 
 
 def test_export_writes_csv_and_parquet(sample_warehouse: Warehouse, tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--db", str(sample_warehouse.db),
+    subprocess.run([sys.executable, "-m", "tokenledger", "export", "--db", str(sample_warehouse.db),
                     "--month", "2026-10", "--out", str(tmp_path), "--focus"], check=True, capture_output=True)
     want_rows, want_cost = sample_warehouse.query(
         'select count(*), sum("BilledCost") from marts.focus_cost_and_usage '

@@ -1,4 +1,4 @@
-"""scripts/generate_events.py: deterministic, streaming, the documented mix, and ingestible as is.
+"""tools/generate_events.py: deterministic, streaming, the documented mix, and ingestible as is.
 
 Every count is recomputed here by parsing the output, independently of the generator's own summary.
 Generations are small (a few thousand to 200k events) and written to tmp_path; no warehouse is built
@@ -17,19 +17,19 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import genai_prices
+import generate_events as ge
 import pytest
 
-import generate_events as ge
-import ingest
+from tokenledger import ingest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = PROJECT_ROOT / "scripts" / "generate_events.py"
+SCRIPT = PROJECT_ROOT / "tools" / "generate_events.py"
 SEEDS = PROJECT_ROOT / "seeds"
 N, SEED = 20_000, 7
 START, END = date(2026, 1, 1), date(2026, 2, 1)
@@ -67,7 +67,7 @@ def parse_gateway(name: str, text: str) -> Event:
     headers = {k.lower(): v for k, v in (obj.get("headers") or {}).items()}
     assert obj["timestamp"].endswith("Z")
     return Event("gateway", name, text, obj["request_id"], obj["retry_of"] or obj["request_id"], obj["attempt"],
-                 datetime.fromisoformat(obj["timestamp"][:-1]).replace(tzinfo=timezone.utc),
+                 datetime.fromisoformat(obj["timestamp"][:-1]).replace(tzinfo=UTC),
                  obj["agent"] or "", obj["api_key_id"] or "", obj["user"] or "", headers.get("x-team", ""),
                  (obj.get("response") or {}).get("model", ""), obj["provider"], flatten(usage))
 
@@ -85,7 +85,7 @@ def flatten(usage: dict[str, Any], prefix: str = "") -> dict[str, int]:
 def parse_jobs(name: str, row: dict[str, str], text: str) -> Event:
     labels = json.loads(row["labels"]) if row["labels"] else {}
     at = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
-    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     tokens = {k: int(row[k]) for k in ("input_tokens", "cached_input_tokens", "output_tokens") if row[k] != ""}
     return Event("jobs", name, text, row["job_id"], row["retry_of"] or row["job_id"], int(row["attempt"]), at,
                  row["agent"], row["api_key_id"], row["user_email"], labels.get("team", ""), row["model"],
@@ -239,7 +239,7 @@ def test_exactly_n_events_and_lines_add_up(parsed: list[Event], distinct: list[E
     assert len(distinct) == N + extra_attempts
     assert 0.02 < extra_attempts / N < 0.035  # 2% of events retried, 2.25-2.3 attempts per chain
     assert 0.025 < second_deliveries / N < 0.035  # 3%, less those due after the last day
-    start, end = (datetime(d.year, d.month, d.day, tzinfo=timezone.utc) for d in (START, END))
+    start, end = (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in (START, END))
     assert all(start <= e.at < end for e in parsed)
 
 
@@ -315,7 +315,7 @@ def test_models_are_priceable_except_a_few_unknown(distinct: list[Event]) -> Non
     unknown = {model for model, _ in ge.UNKNOWN_MODELS}
     share = sum(model in unknown for model, _ in models.values()) / N
     assert 0.0005 < share < 0.01
-    ts = datetime(2026, 1, 15, tzinfo=timezone.utc)
+    ts = datetime(2026, 1, 15, tzinfo=UTC)
     for model, provider in sorted(set(models.values())):
         usage = genai_prices.Usage(input_tokens=1_000, output_tokens=100)
         if model in unknown:
@@ -381,7 +381,7 @@ def test_the_ingest_lands_every_line_without_refusal(tmp_path: Path, monkeypatch
 
 def peak_rss_kib(out: Path, events: int) -> int:
     """Peak resident memory of a fresh interpreter generating `events` (tracemalloc would be ~50x slower)."""
-    code = ("import resource, sys; sys.path.insert(0, 'scripts'); import generate_events; "
+    code = ("import resource, sys; sys.path.insert(0, 'tools'); import generate_events; "
             f"generate_events.main(['--events', '{events}', '--out', {str(out)!r}]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=PROJECT_ROOT)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from harness import Warehouse, new_warehouse
 
 pytestmark = pytest.mark.slow
@@ -172,11 +171,10 @@ def test_the_build_is_recorded_and_outputs_refuse_the_marts_a_failed_build_left(
     with __import__("duckdb").connect(str(broken.db)) as con:
         con.execute("drop table seeds.teams")
     assert broken.dbt("run", "--select", "stg_org__teams", check=False).returncode != 0
-    scripts = Path(__file__).resolve().parents[2] / "scripts"
-    for script, args, status in (("export.py", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
-                                 ("report.py", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
-                                 ("alerts.py", [], 3), ("summary.py", [], 1)):
-        result = subprocess.run([sys.executable, str(scripts / script), "--db", str(broken.db), *args],
+    for script, args, status in (("export", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
+                                 ("report", ["--month", "2026-10", "--out", str(tmp_path / "out")], 1),
+                                 ("alerts", [], 3), ("summary", [], 1)):
+        result = subprocess.run([sys.executable, "-m", "tokenledger", script, "--db", str(broken.db), *args],
                                 capture_output=True, text=True, env={**broken.env()})
         assert result.returncode == status, (script, result.returncode, result.stderr[-500:])
         assert "Traceback" not in result.stderr

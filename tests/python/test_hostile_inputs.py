@@ -1,7 +1,7 @@
 """Hostile inputs: every one ends in a load that accounts for every record, or one clear line and a known exit.
 
 Each case asserts the exit status, a one-line message naming the problem (never a traceback) and the rows
-that landed (or, for scripts/run_dbt.py, that the writer lock outlives dbt). Limits are lowered through
+that landed (or, for tokenledger dbt, that the writer lock outlives dbt). Limits are lowered through
 their environment variables so that the files stay small; one case uses the real default with a 33 MB line.
 Also: the readers' error discipline (alerts.py, summary.py), the FOCUS CSV's formula neutralising, and
 staging's invalid_id, negative zero and implausible_timestamp rules.
@@ -25,14 +25,12 @@ from typing import Any
 
 import duckdb
 import pytest
-
-import export
-import ingest
-from common import FORMULA_TRIGGERS, neutralise
 from harness import new_warehouse
 
+from tokenledger import export, ingest
+from tokenledger.common import FORMULA_TRIGGERS, neutralise
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = PROJECT_ROOT / "scripts"
 HEADER = "job_id,created_at,agent,model,provider,input_tokens,cached_input_tokens,output_tokens,status"
 
 
@@ -185,7 +183,7 @@ def test_non_regular_files_are_refused_at_once(tmp_path: Path, db: Path, kind: s
         expected = "not a regular file (a FIFO)"
     target = exports if kind == "directory_fifo" or kind == "dev_zero_link" else special
     env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": "60"}
-    result = subprocess.run([sys.executable, str(SCRIPTS / "ingest.py"), "--db", str(db), str(target)],
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "ingest", "--db", str(db), str(target)],
                             env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -268,7 +266,7 @@ def test_a_signalled_build_releases_the_warehouse_only_after_dbt_exits(tmp_path:
     out = tmp_path / "run_dbt.out"
     with out.open("w") as sink:
         build = subprocess.Popen(
-            [sys.executable, str(SCRIPTS / "run_dbt.py"), "build", "--target-path", str(tmp_path / "target"),
+            [sys.executable, "-m", "tokenledger", "dbt", "build", "--target-path", str(tmp_path / "target"),
              "--log-path", str(tmp_path / "logs")],
             cwd=PROJECT_ROOT, env=wh.env(), stdout=sink, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
@@ -325,7 +323,7 @@ def test_focus_csv_neutralises_every_text_column(tmp_path: Path) -> None:
 
 def script(name: str, *args: str, db: Path, wait: str = "60") -> subprocess.Popen[str]:
     env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": wait}
-    return subprocess.Popen([sys.executable, str(SCRIPTS / name), "--db", str(db), *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "tokenledger", name, "--db", str(db), *args], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
@@ -346,7 +344,7 @@ def test_alerts_on_a_missing_or_unbuilt_warehouse_exit_3_with_one_line(tmp_path:
     unbuilt = tmp_path / "unbuilt.duckdb"
     duckdb.connect(str(unbuilt)).close()
     for db, problem in ((tmp_path / "missing.duckdb", "no warehouse at"), (unbuilt, "cannot read the alerts from")):
-        out, err = script("alerts.py", "--format", fmt, db=db).communicate(timeout=60)
+        out, err = script("alerts", "--format", fmt, db=db).communicate(timeout=60)
         assert "Traceback" not in out + err
         lines = (out if fmt == "json" else err).splitlines()
         assert len(lines) == 1 and problem in lines[0], (out, err)
@@ -361,11 +359,11 @@ def test_alerts_wait_for_the_writer_then_read(tmp_path: Path) -> None:
 
     db = empty_marts(tmp_path / "wh.duckdb")
     with warehouse_lock(db):  # a build in progress
-        busy = script("alerts.py", db=db, wait="1")
+        busy = script("alerts", db=db, wait="1")
         out, err = busy.communicate(timeout=60)
         assert busy.returncode == 3 and "Traceback" not in err
         assert err.splitlines()[-1].startswith("alerts: tokenledger: the warehouse") and "gave up after 1s" in err
-        waiting = script("alerts.py", db=db, wait="60")
+        waiting = script("alerts", db=db, wait="60")
         time.sleep(1.5)
         assert waiting.poll() is None  # waits for the writer
     out, err = waiting.communicate(timeout=60)
@@ -378,7 +376,7 @@ def test_summary_on_a_missing_or_unbuilt_warehouse_is_one_line(tmp_path: Path) -
     duckdb.connect(str(unbuilt)).close()
     for db in (tmp_path / "missing.duckdb", unbuilt):
         env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": "60"}
-        result = subprocess.run([sys.executable, str(SCRIPTS / "summary.py"), "--db", str(db)], env=env,
+        result = subprocess.run([sys.executable, "-m", "tokenledger", "summary", "--db", str(db)], env=env,
                                 capture_output=True, text=True, timeout=60)  # fmt: skip
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("summary: ")

@@ -11,7 +11,6 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from harness import Warehouse, new_warehouse
 
 MARTS = ("marts.fct_usage_events",)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"

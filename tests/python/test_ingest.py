@@ -1,4 +1,4 @@
-"""scripts/ingest.py: formats, lineage, idempotency, atomicity, refusals and tolerance, exactly.
+"""tokenledger ingest: formats, lineage, idempotency, atomicity, refusals and tolerance, exactly.
 
 Every fixture is written to tmp_path by the test itself; every warehouse is a throwaway file passed
 with --db (and TOKENLEDGER_DB points at it too), never the default warehouse. Most tests run the
@@ -23,10 +23,9 @@ from typing import Any
 import duckdb
 import pytest
 
-import ingest
+from tokenledger import ingest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-INGEST = PROJECT_ROOT / "scripts" / "ingest.py"
 
 HEADER = ("job_id,created_at,agent,model,provider,input_tokens,cached_input_tokens,output_tokens,"
           "status,api_key_id,user_email,workflow,labels,attempt,retry_of")  # fmt: skip
@@ -103,7 +102,7 @@ def one(db: Path, sql: str, params: list[Any] | None = None) -> Any:
 def cli(db: Path, *paths: Path | str, **popen: Any) -> subprocess.Popen[str]:
     env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_LOCK_WAIT": "120"}
     return subprocess.Popen(
-        [sys.executable, str(INGEST), "--db", str(db), *map(str, paths)],
+        [sys.executable, "-m", "tokenledger", "ingest", "--db", str(db), *map(str, paths)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
     )  # fmt: skip
 
@@ -134,7 +133,7 @@ def test_raw_tables_have_the_contract_columns_in_order(db: Path) -> None:
     con.close()
     columns = {
         table: [r[0] for r in q(db, "select column_name from information_schema.columns where table_schema = 'raw' "
-                                    "and table_name = ? order by ordinal_position", [table])]  # fmt: skip
+                                    "and table_name = ? order by ordinal_position", [table])]
         for table in ("load_manifest", "gateway_requests", "jobs_export")
     }
     assert columns == {
@@ -703,8 +702,8 @@ def test_two_ingests_at_once_wait_for_each_other_and_do_not_duplicate(tmp_path: 
     other = write(tmp_path / "other.csv", HEADER + "\n" + job("j1") + "\n")
     first = cli(db, big, other)
     second = cli(db, other, big)
-    out1, err1 = first.communicate(timeout=300)
-    out2, err2 = second.communicate(timeout=300)
+    _out1, err1 = first.communicate(timeout=300)
+    _out2, err2 = second.communicate(timeout=300)
     assert (first.returncode, second.returncode) == (0, 0), err1 + err2
     assert "waiting for another run" in err1 + err2
     assert one(db, "select count(*) from raw.gateway_requests") == n

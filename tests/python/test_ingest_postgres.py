@@ -1,6 +1,6 @@
-"""scripts/ingest.py --target postgres: the DuckDB target's rows exactly, idempotent, atomic per file, serialised.
+"""tokenledger ingest --target postgres: the DuckDB target's rows exactly, idempotent, atomic per file, serialised.
 
-One throwaway PostgreSQL server for the module (scripts/pg_sandbox.py); every test gets a fresh database in
+One throwaway PostgreSQL server for the module (tools/pg_sandbox.py); every test gets a fresh database in
 it. The CLI runs in-process (ingest.main, the TOKENLEDGER_PG_* variables monkeypatched) except where two
 runs must overlap or a run must wait: those are subprocesses.
 """
@@ -27,11 +27,10 @@ import psycopg
 import pytest
 from test_ingest import HEADER, Run, gw, job, q, write
 
-import ingest
-from common import PG_LOCK_KEY
+from tokenledger import ingest
+from tokenledger.common import PG_LOCK_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-INGEST = PROJECT_ROOT / "scripts" / "ingest.py"
 SAMPLE_AND_SOURCES = (PROJECT_ROOT / "data" / "sample", PROJECT_ROOT / "tests" / "fixtures" / "sources")
 TABLES = ("raw.load_manifest", "raw.gateway_requests", "raw.jobs_export", "raw.source_documents")
 TIMESTAMPS = frozenset({"loaded_at", "started_at"})  # when it ran: differs between two runs
@@ -88,7 +87,7 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 def cli(env: dict[str, str], *paths: Path, lock_wait: str = "120") -> subprocess.Popen[str]:
     full_env = {**os.environ, **env, "TOKENLEDGER_LOCK_WAIT": lock_wait}
     return subprocess.Popen(
-        [sys.executable, str(INGEST), "--target", "postgres", *map(str, paths)],
+        [sys.executable, "-m", "tokenledger", "ingest", "--target", "postgres", *map(str, paths)],
         cwd=PROJECT_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""scripts/ingest.py: the formats landed in raw.source_documents (OTLP, LiteLLM, OpenAI / Anthropic reports).
+"""tokenledger ingest: the formats landed in raw.source_documents (OTLP, LiteLLM, OpenAI / Anthropic reports).
 
 Every input is written inline to tmp_path; the warehouse is a throwaway file (the `db` / `run`
 fixtures and helpers of test_ingest.py).
@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from test_ingest import Run, db, gw, one, q, run, write  # noqa: F401 - db and run are fixtures
 
-import ingest
+from tokenledger import ingest
 
 Doc = tuple[str, int, int, str]  # (format, document_number, line_number, raw_document)
 

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
 from test_worked_example import job, write_jobs
 
@@ -54,7 +53,7 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     # An export of the closed month now: its published lines, the candidates stated (never the recomputed lines).
     export_dir = tmp / "export-closed"
     stages["closed_export"] = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--db", str(wh.db), "--month", "2026-09",
+        [sys.executable, "-m", "tokenledger", "export", "--db", str(wh.db), "--month", "2026-09",
          "--out", str(export_dir)], capture_output=True, text=True)
     stages["closed_export_dir"] = export_dir
     wh.dbt("build", "--full-refresh")
@@ -150,7 +149,7 @@ def test_a_closed_month_exports_its_published_lines_and_states_the_difference(cl
 def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: Path) -> None:
     wh = closing["wh"]
     assert isinstance(wh, Warehouse)
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "export.py"), "--db", str(wh.db),
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "export", "--db", str(wh.db),
                              "--month", "2026-10", "--out", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     memo = (tmp_path / "allocation-memo-2026-10.md").read_text(encoding="utf-8")

@@ -16,10 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
-SCRIPTS = PROJECT_ROOT / "scripts"
 TOTALS = "select month, team_id, cost_usd, cost_cents from marts.fct_team_monthly_spend order by 1, 2"
 
 
@@ -31,7 +29,7 @@ class Run:
         stem = wh.root / f"{script}-{time.monotonic_ns()}"
         self.out_path, self.err_path = stem.with_suffix(".out"), stem.with_suffix(".err")
         with self.out_path.open("w") as out, self.err_path.open("w") as err:
-            self.process = subprocess.Popen([sys.executable, str(SCRIPTS / script), *args], cwd=PROJECT_ROOT, env=env,
+            self.process = subprocess.Popen([sys.executable, "-m", "tokenledger", script, *args], cwd=PROJECT_ROOT, env=env,
                                             stdout=out, stderr=err, text=True, start_new_session=True)
 
     def wait(self, timeout: float) -> int:
@@ -76,13 +74,13 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 def test_overlapping_runs_wait_or_give_up_cleanly(landed: Warehouse, sample_warehouse: Warehouse, tmp_path: Path) -> None:
-    first = start(landed, "run_dbt.py", "build", "--target-path", str(tmp_path / "t1"), wait="5")
+    first = start(landed, "dbt", "build", "--target-path", str(tmp_path / "t1"), wait="5")
     wait_for_lock_holder(landed)
     extra = tmp_path / "extra.csv"
     extra.write_text((PROJECT_ROOT / "data" / "sample" / "jobs-export-2026-10.csv").read_text(encoding="utf-8")
                      .replace("job_", "extra_job_"), encoding="utf-8")
-    refused = start(landed, "ingest.py", str(extra), wait="1")
-    second = start(landed, "run_dbt.py", "build", "--target-path", str(tmp_path / "t2"), wait="900")
+    refused = start(landed, "ingest", str(extra), wait="1")
+    second = start(landed, "dbt", "build", "--target-path", str(tmp_path / "t2"), wait="900")
     assert refused.wait(timeout=120) == 1
     assert "is busy" in refused.err and "gave up after 1s" in refused.err
     assert first.wait(timeout=1800) == 0, first.out[-3000:]
@@ -93,13 +91,13 @@ def test_overlapping_runs_wait_or_give_up_cleanly(landed: Warehouse, sample_ware
 
 
 def test_a_killed_build_is_completed_by_the_next_run(landed: Warehouse, sample_warehouse: Warehouse, tmp_path: Path) -> None:
-    victim = start(landed, "run_dbt.py", "build", "--full-refresh", "--target-path", str(tmp_path / "t1"), wait="60")
+    victim = start(landed, "dbt", "build", "--full-refresh", "--target-path", str(tmp_path / "t1"), wait="60")
     wait_for_lock_holder(landed)
     time.sleep(12)  # well into the models
     assert victim.process.poll() is None, "the build finished before it could be killed"
     os.killpg(victim.process.pid, signal.SIGKILL)
     victim.wait(timeout=60)
-    rerun = start(landed, "run_dbt.py", "build", "--target-path", str(tmp_path / "t2"), wait="60")
+    rerun = start(landed, "dbt", "build", "--target-path", str(tmp_path / "t2"), wait="60")
     assert rerun.wait(timeout=1800) == 0, rerun.out[-3000:]
     assert landed.query(TOTALS) == sample_warehouse.query(TOTALS)
 
@@ -114,7 +112,7 @@ def test_a_build_that_spills_to_disk_completes(tmp_path: Path) -> None:
     the union spill (the same build fails with the old profile).
     """
     data = tmp_path / "data"
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "generate_events.py"), "--events", "1000000",
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "generate_events.py"), "--events", "1000000",
                     "--months", "1", "--seed", "3", "--start", "2026-09-01", "--out", str(data)],
                    check=True, capture_output=True)
     wh = new_warehouse(tmp_path / "wh", TOKENLEDGER_MEMORY_LIMIT="300MB", TOKENLEDGER_TEMP_DIR=str(tmp_path / "spill"))

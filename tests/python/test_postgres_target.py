@@ -1,6 +1,6 @@
 """The second engine: the whole project on a throwaway PostgreSQL server, checked against DuckDB.
 
-One server for the module (scripts/pg_sandbox.py: initdb in a temp dir, pg_ctl on a free loopback port;
+One server for the module (tools/pg_sandbox.py: initdb in a temp dir, pg_ctl on a free loopback port;
 stopped and deleted at the end, also when a test fails). Two databases on it:
 
 - the sample (data/sample plus the OTel / LiteLLM / provider-report fixtures), landed with
@@ -25,14 +25,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pg_sandbox
 import psycopg
 import pytest
-
 from harness import PROJECT_ROOT, PgWarehouse, Warehouse, new_warehouse
 from test_allocation_scenario import EXPECTED_MONTHLY, ORG_SEEDS, monthly, project_with_seeds, write_jobs
-
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import pg_sandbox  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -218,13 +215,13 @@ def test_every_team_has_a_role_and_the_analyst_group_reads_every_row(sample_pair
 
 
 def test_run_dbt_waits_for_the_postgres_writer_lock(sample_pair: tuple[Warehouse, PgWarehouse]) -> None:
-    """scripts/run_dbt.py --target postgres takes the warehouse's advisory lock (the one ingest takes)."""
+    """tokenledger dbt --target postgres takes the warehouse's advisory lock (the one ingest takes)."""
     import subprocess
 
     from common import PG_LOCK_KEY
 
     _, pg = sample_pair
-    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "run_dbt.py"), "parse", "--target", "postgres",
+    command = [sys.executable, "-m", "tokenledger", "dbt", "parse", "--target", "postgres",
                "--target-path", str(pg.root / "target-locked")]  # fmt: skip
     with psycopg.connect(pg.conninfo(), autocommit=True) as holder:
         holder.execute("select pg_advisory_lock(%s)", [PG_LOCK_KEY])

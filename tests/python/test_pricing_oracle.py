@@ -20,9 +20,8 @@ from typing import Any
 
 import genai_prices
 import pytest
-from genai_prices.data import providers as CATALOG
-
 from conftest import report
+from genai_prices.data import providers as CATALOG
 from harness import Warehouse, new_warehouse
 from oracle_corpus import CORPUS, gateway_record, oracle_cases
 

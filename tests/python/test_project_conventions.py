@@ -14,7 +14,6 @@ import sys
 
 import duckdb
 import pytest
-
 from harness import BIN, PROJECT_ROOT, Warehouse
 
 
@@ -79,15 +78,14 @@ def test_every_model_has_a_primary_key_test(manifest: dict) -> None:
 
 
 def test_price_seeds_equal_the_pinned_catalog() -> None:
-    result = subprocess.run([sys.executable, "scripts/refresh_prices.py", "--check"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "prices", "refresh", "--check"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_lookahead_translations_behave_like_the_originals() -> None:
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    from refresh_prices import LOOKAHEAD_TRANSLATIONS  # noqa: PLC0415
-
     from genai_prices.data import providers
+
+    from tokenledger.prices import LOOKAHEAD_TRANSLATIONS
 
     subjects = {m.id.lower() for p in providers for m in p.models} | {
         "gpt-4o-mini-tts", "gpt-4o-tts-2025", "tts-1", "gemini-2.5-flash-preview-tts", "mistral-large-latest",
@@ -105,7 +103,7 @@ def test_lookahead_translations_behave_like_the_originals() -> None:
 
 
 def test_raw_tables_from_ingest_and_dbt_agree(sample_warehouse: Warehouse, tmp_path) -> None:
-    """scripts/ingest.py and the dbt on-run-start hook create the same raw tables."""
+    """tokenledger ingest and the dbt on-run-start hook create the same raw tables."""
     from harness import new_warehouse
 
     fresh = new_warehouse(tmp_path)

@@ -1,4 +1,4 @@
-"""The HTML chargeback report (scripts/report.py), opened in headless Chromium.
+"""The HTML chargeback report (tokenledger report), opened in headless Chromium.
 
 Chromium is Debian's `chromium` (installed here with apt-get when missing, as the issue asks); it
 is driven through its own headless command line (`--dump-dom` after the page's scripts ran,
@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse
 
 MONTH = "2026-10"
@@ -40,7 +39,7 @@ def headless(browser: str, profile: Path, *args: str) -> subprocess.CompletedPro
 
 
 def report(wh: Warehouse, out: Path, *extra: str) -> Path:
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "report.py"), "--db", str(wh.db),
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "report", "--db", str(wh.db),
                              "--month", MONTH, "--out", str(out), *extra], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return Path(result.stdout.splitlines()[0].removeprefix("tokenledger: wrote "))
@@ -117,7 +116,7 @@ def test_a_team_page_shows_only_that_team(pages: dict[str, object]) -> None:
 
 def test_pdf(pages: dict[str, object]) -> None:
     out = pages["tmp"] / "pdf"  # type: ignore[operator]
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "report.py"), "--db", str(pages["wh"].db),  # type: ignore[attr-defined]
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "report", "--db", str(pages["wh"].db),  # type: ignore[attr-defined]
                              "--month", MONTH, "--out", str(out), "--pdf"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     pdf = out / f"chargeback-report-{MONTH}.pdf"
@@ -126,8 +125,7 @@ def test_pdf(pages: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("team", ["../../etc/passwd", "a/b", ".hidden", "x" * 300, "équipe", "", "team\x00id", "search"])
 def test_a_team_id_becomes_a_safe_file_name(team: str) -> None:
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    from common import file_name_part
+    from tokenledger.common import file_name_part
 
     part = file_name_part(team)
     assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,89}", part), part

@@ -17,8 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from harness import PROJECT_ROOT, Warehouse
+from harness import Warehouse
 
 M = Decimal(1_000_000)
 
@@ -205,7 +204,7 @@ def test_headers_are_case_insensitive(sample_warehouse: Warehouse) -> None:
 
 def test_make_run_summary_prints(sample_warehouse: Warehouse) -> None:
     result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(sample_warehouse.db),
+        [sys.executable, "-m", "tokenledger", "summary", "--db", str(sample_warehouse.db),
          "--run-results", str(sample_warehouse.root / "target" / "run_results.json")],
         capture_output=True, text=True, check=True)
     assert "latest month 2026-10" in result.stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = PROJECT_ROOT / "scripts" / "generate_sample.py"
+GENERATOR = PROJECT_ROOT / "tools" / "generate_sample.py"
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 SEED = 42  # the seed data/sample was generated with (see data/sample/README.md)
 GENERATED = (
@@ -65,7 +65,7 @@ def test_gzip_header_is_reproducible(fresh: dict[str, bytes]) -> None:
 @pytest.mark.parametrize("name", GENERATED)
 def test_committed_sample_equals_a_fresh_generation(fresh: dict[str, bytes], name: str) -> None:
     committed_path = SAMPLE / name
-    assert committed_path.exists(), f"data/sample/{name} is missing: run scripts/generate_sample.py"
+    assert committed_path.exists(), f"data/sample/{name} is missing: run tools/generate_sample.py"
     committed = committed_path.read_bytes()
     hint = f"data/sample/{name} differs from the generator's output: never edit it by hand, regenerate it"
     if name.endswith(".gz"):

@@ -12,10 +12,8 @@ import csv
 import os
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
 from harness import BIN, PROJECT_ROOT, Warehouse, copy_project
 
 

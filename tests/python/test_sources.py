@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
 from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "sources"

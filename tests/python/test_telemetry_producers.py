@@ -19,8 +19,7 @@ from typing import Any
 
 import genai_prices
 import pytest
-
-from harness import PROJECT_ROOT, Warehouse, new_warehouse
+from harness import PROJECT_ROOT, new_warehouse
 
 TELEMETRY = PROJECT_ROOT / "tests" / "fixtures" / "telemetry"
 PRODUCERS = sorted(p.name for p in TELEMETRY.iterdir() if (p / "expected.json").is_file())

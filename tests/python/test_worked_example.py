@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from harness import Warehouse, new_warehouse
 
 HEADER = ["job_id", "created_at", "agent", "model", "provider", "input_tokens", "cached_input_tokens",

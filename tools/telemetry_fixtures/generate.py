@@ -14,6 +14,7 @@ call: provider, model, the usage body served, the ownership the caller set, and 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import sys
@@ -132,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.path.endswith("/v1/traces"):
             from google.protobuf.json_format import MessageToDict
@@ -172,10 +173,8 @@ os.environ["ANTHROPIC_API_KEY"] = "sk-ant-fixture"
 def versions(*names: str) -> dict[str, str]:
     out = {}
     for name in names:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 

@@ -1,0 +1,161 @@
+"""Print budget and runaway-spend alerts for a scheduler (marts.fct_budget_status, audit.spend_anomalies).
+
+    tokenledger alerts [--db PATH] [--month YYYY-MM] [--format text|json]
+
+One line per scope whose status or run-rate forecast is at or over a threshold, then one per spend
+anomaly of the month: a team's daily spike over its 28-day baseline, and the month's most expensive
+requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). Exit status:
+0 nothing to report, 1 at least one warning (a budget warning or a daily spike), 2 at least one
+critical budget, 3 the alerts could not be read (no warehouse, an unbuilt one, a writer holding it past
+TOKENLEDGER_LOCK_WAIT, or the last dbt build failed and left the marts stale: common.last_build_problem): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
+--format json; never a traceback. A forecast alone and the outlier requests are reported but never
+raise the exit status. The month defaults to the latest month in the warehouse. The warehouse is read
+under its writer lock (common.warehouse_lock, as export.py reads it): during an ingest or a build the
+alerts wait for it (TOKENLEDGER_LOCK_WAIT) instead of reading half-built marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tokenledger.common import connect, default_db_path, last_build_problem, money, month_arg, scalar, warehouse_lock
+
+EXIT = {"ok": 0, "warning": 1, "critical": 2}
+EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
+Fetched = tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]  # (month, budget alerts, anomalies)
+COLUMNS = (
+    "scope", "scope_id", "month", "as_of_date", "status", "forecast_status", "spend_to_date_usd",
+    "monthly_budget_usd", "utilisation_pct", "forecast_usd", "forecast_utilisation_pct", "enforcement", "action_due",
+)  # fmt: skip
+
+
+ANOMALY_COLUMNS = (
+    "anomaly_kind", "month", "day", "team_id", "spend_usd", "baseline_median_usd", "baseline_days",
+    "spend_vs_baseline_pct", "cost_rank", "event_key", "agent", "provider", "model_id", "uncached_input_tokens",
+    "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "attempts",
+)  # fmt: skip
+
+
+class AlertsError(Exception):
+    """The alerts cannot be read; the message is the one-line reason."""
+
+
+def read_alerts(db: Path, month: date | None) -> Fetched:
+    """fetch() under the warehouse's writer lock, every failure turned into an AlertsError."""
+    if not db.is_file():
+        raise AlertsError(f"no warehouse at {db} (ingest and build first)")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(warehouse_lock(db))
+        except SystemExit as exc:  # the writer held it past TOKENLEDGER_LOCK_WAIT
+            raise AlertsError(str(exc.code)) from None
+        except OSError as exc:
+            raise AlertsError(f"cannot lock the warehouse {db}: {exc.strerror or exc}") from None
+        try:
+            return fetch(db, month)
+        except duckdb.Error as exc:
+            text = str(exc).strip()
+            reason = text.splitlines()[0] if text else type(exc).__name__
+            raise AlertsError(f"cannot read the alerts from {db} ({reason}); build first: make build") from None
+
+
+def fetch(db: Path, month: date | None) -> Fetched:
+    with connect(db, read_only=True) as con:
+        return _fetch(con, month)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> Fetched:
+    stale = last_build_problem(con)
+    if stale is not None:
+        raise AlertsError(stale)
+    if month is None:
+        month = scalar(con, "select max(month) from marts.fct_team_monthly_spend")
+    rows = con.execute(
+        f"select {', '.join(COLUMNS)} from marts.fct_budget_status "
+        "where month = ? and (status <> 'ok' or forecast_status <> 'ok') "
+        "order by case status when 'critical' then 0 when 'warning' then 1 else 2 end, scope, scope_id",
+        [month],
+    ).fetchall()
+    anomalies = con.execute(
+        f"select {', '.join(ANOMALY_COLUMNS)} from audit.spend_anomalies where month = ? "
+        "order by anomaly_kind, cost_rank, day, team_id",
+        [month],
+    ).fetchall()
+    return month, [dict(zip(COLUMNS, row)) for row in rows], [dict(zip(ANOMALY_COLUMNS, row)) for row in anomalies]
+
+
+def severity(anomaly: dict[str, Any]) -> str:
+    return "warning" if anomaly["anomaly_kind"] == "daily_spike" else "ok"
+
+
+def anomaly_text(anomaly: dict[str, Any]) -> str:
+    if anomaly["anomaly_kind"] == "daily_spike":
+        ratio = f"{anomaly['spend_vs_baseline_pct']}%" if anomaly["spend_vs_baseline_pct"] is not None else "no spend before"
+        return (
+            f"SPIKE    team {anomaly['team_id']} {anomaly['day']}: {money(anomaly['spend_usd'])} in the day, "
+            f"28-day median {money(anomaly['baseline_median_usd'])} ({ratio} of it, {anomaly['baseline_days']} days of history)"
+        )
+    return (
+        f"OUTLIER  #{anomaly['cost_rank']} {anomaly['day']} team {anomaly['team_id']}: {money(anomaly['spend_usd'])} "
+        f"request {anomaly['event_key']} ({anomaly['agent'] or 'no agent'}, {anomaly['model_id'] or 'unknown model'}; "
+        f"input {anomaly['uncached_input_tokens']}, cache read {anomaly['cache_read_tokens']}, "
+        f"cache write {anomaly['cache_write_tokens']}, output {anomaly['output_tokens']}, {anomaly['attempts']} attempt(s))"
+    )
+
+
+def as_json(alert: dict[str, Any], kind: str = "budget") -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    return json.dumps({"kind": kind, **{key: plain(value) for key, value in alert.items()}}, sort_keys=True)
+
+
+def as_text(alert: dict[str, Any]) -> str:
+    line = (
+        f"{alert['status'].upper():8} {alert['scope']} {alert['scope_id']} {alert['month']:%Y-%m}: "
+        f"{money(alert['spend_to_date_usd'])} of {money(alert['monthly_budget_usd'])} "
+        f"({alert['utilisation_pct']}%) as of {alert['as_of_date']}, "
+        f"forecast {money(alert['forecast_usd'])} ({alert['forecast_status']})"
+    )
+    return line + (f"; action due: {alert['action_due']}" if alert["action_due"] else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tokenledger alerts", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=default_db_path())
+    parser.add_argument("--month", type=month_arg, help="YYYY-MM (default: the latest month)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    try:
+        month, alerts, anomalies = read_alerts(args.db, args.month)
+    except AlertsError as exc:
+        if args.format == "json":
+            print(json.dumps({"kind": "error", "message": f"alerts: {exc}"}, sort_keys=True))
+        else:
+            print(f"alerts: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for alert in alerts:
+        print(as_json(alert) if args.format == "json" else as_text(alert))
+    if args.format == "text" and not alerts:
+        print(f"tokenledger: no budget alerts for {month:%Y-%m}" if month else "tokenledger: no data yet")
+    for anomaly in anomalies:
+        print(as_json(anomaly, "spend_anomaly") if args.format == "json" else anomaly_text(anomaly))
+    statuses = [alert["status"] for alert in alerts] + [severity(anomaly) for anomaly in anomalies]
+    return max((EXIT[status] for status in statuses), default=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

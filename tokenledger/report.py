@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Write the month's chargeback report: one self-contained HTML page with charts (works offline).
+
+    tokenledger report --month YYYY-MM [--out DIR] [--db PATH] [--team TEAM] [--pdf]
+
+The organisation's page (`chargeback-report-YYYY-MM.html`): the key figures, spend by team over
+the months, budget utilisation, the confidence mix, the top drivers (model x agent), the weekly
+unattributed share, the invoice variance per provider and the allocation memo's text. `--team TEAM`
+writes that team's own page (`chargeback-report-YYYY-MM-TEAM.html`): its spend over the months, its
+budget, its drivers and its confidence mix, and no other team's figure. `--pdf` also prints the page
+to PDF with headless Chromium (`/usr/bin/chromium`, Debian's package `chromium`).
+
+Every figure is read from the marts under the warehouse lock; money is shown to the cent from the
+marts' integer cents. Charts are Plotly, with plotly.js embedded once in the page. Key figures carry
+`data-figure` attributes (and the team table `data-team`) so tests and scrapers can read them.
+Exit 1 with a one-line message when the warehouse is missing or unbuilt, or the month or team has no data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import plotly.graph_objects as go
+
+from tokenledger.common import (
+    PROJECT_ROOT,
+    connect,
+    default_db_path,
+    file_name_part,
+    last_build_problem,
+    month_arg,
+    warehouse_lock,
+)
+from tokenledger.export import ExportError, fetch, month_total_cents, read_month, relation_exists, render_memo
+
+Row = dict[str, Any]
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
+PALETTE = {"HIGH": "#2b8a3e", "MEDIUM": "#f59f00", "LOW": "#e8590c"}
+
+
+def cents(value: int | None) -> str:
+    return "—" if value is None else f"${Decimal(value) / 100:,.2f}"
+
+
+def usd(value: Decimal | None) -> str:
+    return "—" if value is None else f"${value.quantize(Decimal('0.01')):,}"
+
+
+def pct(value: Decimal | float | None) -> str:
+    return "—" if value is None else f"{Decimal(str(value)):.1f} %"
+
+
+def figure_html(fig: go.Figure, first: bool) -> str:
+    fig.update_layout(margin={"l": 60, "r": 20, "t": 50, "b": 50}, height=380, template="plotly_white",
+                      font={"family": "system-ui, sans-serif"})
+    return str(fig.to_html(full_html=False, include_plotlyjs=bool(first),
+                       config={"displaylogo": False, "responsive": True}))
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the marts
+# --------------------------------------------------------------------------------------------------
+
+
+def read_report(con: duckdb.DuckDBPyConnection, month: date, team: str | None) -> dict[str, Any]:
+    where_team = "and team_id = ?" if team else ""
+    params: list[Any] = [month, team] if team else [month]
+    lines = fetch(con, f"select * from marts.rpt_chargeback_monthly where month = ? {where_team} "
+                       "order by (team_id = 'unattributed'), cost_usd desc, team_id", params)
+    if not lines:
+        raise ExportError(f"no chargeback lines for {month:%Y-%m}" + (f" and team {team}" if team else ""))
+    history = fetch(con, f"select month, team_id, cost_cents from marts.fct_team_monthly_spend where month <= ? {where_team} "
+                         "order by month, team_id", params)
+    budgets = fetch(con, "select scope_id as team_id, monthly_budget_usd, spend_to_date_usd, utilisation_pct, "
+                         "forecast_utilisation_pct, status from marts.fct_budget_status "
+                         f"where scope = 'team' and month = ? {'and scope_id = ?' if team else ''} order by scope_id", params)
+    drivers = fetch(con, "select provider, model_id, agent, sum(cost_usd) as cost_usd, sum(cost_cents) as cost_cents "
+                         f"from marts.rpt_chargeback_by_model_agent where month = ? {where_team} "
+                         "group by all order by cost_usd desc nulls last limit 10", params)
+    report: dict[str, Any] = {"lines": lines, "history": history, "budgets": budgets, "drivers": drivers}
+    if team is None:
+        report["weekly"] = fetch(con, "select week_start, iso_week, unattributed_pct, unattributed_cost_usd "
+                                      "from marts.rpt_unattributed_weekly where week_start < ? order by week_start",
+                                 [date(month.year + (month.month == 12), month.month % 12 + 1, 1)])
+        report["invoices"] = fetch(con, "select provider, cost_usd, invoiced_usd, variance_usd, variance_pct, "
+                                        "reconciliation_status from marts.fct_invoice_reconciliation where month = ? "
+                                        "order by provider", [month])
+    return report
+
+
+# --------------------------------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------------------------------
+
+
+def spend_chart(history: list[Row]) -> go.Figure:
+    teams = sorted({r["team_id"] for r in history}, key=lambda t: (t == "unattributed", t))
+    months = sorted({r["month"] for r in history})
+    by = {(r["month"], r["team_id"]): r["cost_cents"] for r in history}
+    fig = go.Figure([go.Bar(name=t, x=[f"{m:%Y-%m}" for m in months],
+                            y=[(by.get((m, t)) or 0) / 100 for m in months]) for t in teams])
+    fig.update_layout(barmode="stack", title="Spend by team per month (USD)", yaxis_title="USD")
+    return fig
+
+
+def budget_chart(budgets: list[Row]) -> go.Figure:
+    fig = go.Figure([go.Bar(x=[r["team_id"] for r in budgets], y=[float(r["utilisation_pct"] or 0) for r in budgets],
+                            name="spent so far", text=[pct(r["utilisation_pct"]) for r in budgets]),
+                     go.Scatter(x=[r["team_id"] for r in budgets],
+                                y=[float(r["forecast_utilisation_pct"] or 0) for r in budgets],
+                                mode="markers", marker={"size": 12, "symbol": "diamond"}, name="month-end forecast")])
+    fig.add_hline(y=100, line_dash="dash", annotation_text="budget")
+    fig.update_layout(title="Budget utilisation (% of the monthly budget)", yaxis_title="%")
+    return fig
+
+
+def confidence_chart(lines: list[Row]) -> go.Figure:
+    teams = [r["team_id"] for r in lines if r["team_id"] != "unattributed"]
+    rows = {r["team_id"]: r for r in lines}
+    fig = go.Figure([go.Bar(name=level, x=teams, y=[float(rows[t][f"{level.lower()}_confidence_pct"] or 0) for t in teams],
+                            marker_color=PALETTE[level]) for level in ("HIGH", "MEDIUM", "LOW")])
+    fig.update_layout(barmode="stack", title="Confidence of the attribution (% of each team's cost)", yaxis_title="%")
+    return fig
+
+
+def drivers_chart(drivers: list[Row]) -> go.Figure:
+    labels = [f"{r['model_id'] or '(unpriced)'} · {r['agent'] or '(no agent)'}" for r in drivers][::-1]
+    fig = go.Figure(go.Bar(x=[(r["cost_cents"] or 0) / 100 for r in drivers][::-1], y=labels, orientation="h"))
+    fig.update_layout(title="Top drivers: model × agent (USD)", xaxis_title="USD")
+    return fig
+
+
+def unattributed_chart(weekly: list[Row]) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=[r["iso_week"] for r in weekly], y=[float(r["unattributed_pct"] or 0) for r in weekly],
+                               mode="lines+markers"))
+    fig.update_layout(title="Unattributed share of cost per ISO week (%)", yaxis_title="%")
+    return fig
+
+
+def invoice_chart(invoices: list[Row]) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[r["provider"] for r in invoices], y=[float(r["variance_usd"] or 0) for r in invoices],
+                           text=[pct(r["variance_pct"]) for r in invoices]))
+    fig.update_layout(title="Invoice variance: invoiced − our effective cost (USD)", yaxis_title="USD")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #212529; }
+h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
+.kpis { display: flex; gap: 1rem; flex-wrap: wrap; margin: 1.5rem 0; }
+.kpi { border: 1px solid #dee2e6; border-radius: 8px; padding: 0.8rem 1.2rem; min-width: 180px; }
+.kpi .v { font-size: 1.6rem; font-weight: 600; } .kpi .l { color: #666; font-size: 0.85rem; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0 2rem; font-size: 0.92rem; }
+th, td { border-bottom: 1px solid #dee2e6; padding: 0.4rem 0.6rem; text-align: left; } td.n { text-align: right; }
+.chart { margin: 1.5rem 0; } .memo { white-space: pre-wrap; background: #f8f9fa; padding: 1rem; border-radius: 8px; }
+.banner { background: #fff3bf; padding: 0.6rem 1rem; border-radius: 6px; font-weight: 600; }
+"""
+
+
+def kpi(label: str, value: str, key: str) -> str:
+    return f'<div class="kpi"><div class="v" data-figure="{key}">{html.escape(value)}</div><div class="l">{html.escape(label)}</div></div>'
+
+
+def team_table(lines: list[Row]) -> str:
+    head = ("<tr><th>team</th><th>cost</th><th>vs last month</th><th>budget used</th><th>high confidence</th>"
+            "<th>events</th></tr>")
+    body = "".join(
+        f'<tr data-team="{html.escape(r["team_id"])}"><td>{html.escape(r["team_name"] or r["team_id"])}</td>'
+        f'<td class="n" data-figure="team_cost_cents" data-cents="{r["cost_cents"]}">{cents(r["cost_cents"])}</td>'
+        f'<td class="n">{pct(r["mom_change_pct"])}</td><td class="n">{pct(r["budget_utilisation_pct"])}</td>'
+        f'<td class="n">{pct(r["high_confidence_pct"])}</td><td class="n">{r["events"]}</td></tr>'
+        for r in lines)
+    return f"<table>{head}{body}</table>"
+
+
+def render(month: date, report: dict[str, Any], memo: str | None, team: str | None) -> str:
+    lines = report["lines"]
+    total = sum(r["cost_cents"] or 0 for r in lines)
+    events = sum(r["events"] or 0 for r in lines)
+    showback = {r["billing_mode"] for r in lines} == {"showback"}
+    unattributed = sum(r["cost_cents"] or 0 for r in lines if r["team_id"] == "unattributed")
+    charts = [spend_chart(report["history"])]
+    if report["budgets"]:
+        charts.append(budget_chart(report["budgets"]))
+    charts.append(confidence_chart(lines))
+    if report["drivers"]:
+        charts.append(drivers_chart(report["drivers"]))
+    if team is None:
+        if report["weekly"]:
+            charts.append(unattributed_chart(report["weekly"]))
+        if report["invoices"]:
+            charts.append(invoice_chart(report["invoices"]))
+    title = f"AI spend chargeback — {month:%B %Y}" + (f" — {lines[0]['team_name'] or team}" if team else "")
+    kpis = [kpi("total cost" if team is None else "team cost", cents(total), "total_cents"),
+            kpi("events", f"{events:,}", "events")]
+    if team is None:
+        kpis.append(kpi("unattributed", cents(unattributed), "unattributed_cents"))
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='sub'>tokenledger · figures from the marts · month {month:%Y-%m} · "
+        f"{'showback (not billed)' if showback else 'chargeback'}</p>",
+        "<div class='banner'>SHOWBACK — NOT BILLED: for information only</div>" if showback else "",
+        f"<div class='kpis' data-total-cents='{total}'>{''.join(kpis)}</div>",
+        team_table(lines),
+        *(f"<div class='chart'>{figure_html(fig, i == 0)}</div>" for i, fig in enumerate(charts)),
+    ]
+    if memo is not None:
+        parts.append(f"<h2>Allocation memo</h2><div class='memo'>{html.escape(memo)}</div>")
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p)
+
+
+def find_chromium() -> str:
+    for candidate in CHROMIUM_CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    raise ExportError("--pdf needs Chromium (Debian: apt-get install -y chromium)")
+
+
+def print_pdf(page: Path, pdf: Path) -> None:
+    chromium = find_chromium()
+    with tempfile.TemporaryDirectory(prefix="tokenledger-chromium-") as profile:
+        result = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+             f"--user-data-dir={profile}", "--virtual-time-budget=10000", f"--print-to-pdf={pdf}", page.resolve().as_uri()],
+            capture_output=True, text=True, timeout=180)
+    if result.returncode != 0 or not pdf.is_file():
+        raise ExportError(f"Chromium could not print the PDF: {result.stderr.strip().splitlines()[-1:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tokenledger report", description=__doc__.splitlines()[0])
+    parser.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "exports", help="output directory (default exports/)")
+    parser.add_argument("--db", type=Path, default=default_db_path())
+    parser.add_argument("--team", help="one team's own page (its figures only)")
+    parser.add_argument("--pdf", action="store_true", help="also print the page to PDF with headless Chromium")
+    args = parser.parse_args(argv)
+    if not args.db.is_file():
+        raise ExportError(f"no warehouse at {args.db} (run `make run` first)")
+    team = args.team.strip().lower() if args.team else None
+    with warehouse_lock(args.db):
+        con = connect(args.db, read_only=True)
+        try:
+            if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
+                raise ExportError(f"the warehouse {args.db} has no marts (run `make build` first)")
+            stale = last_build_problem(con)
+            if stale is not None:
+                raise ExportError(stale)
+            report = read_report(con, args.month, team)
+            memo = None
+            if team is None:
+                data = read_month(con, args.month)
+                memo = render_memo(data, month_total_cents(data))
+        except duckdb.Error as exc:
+            raise ExportError(f"cannot read the marts of {args.db} ({str(exc).splitlines()[0]}); rebuild: make build") from None
+        finally:
+            con.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    page = args.out / (f"chargeback-report-{args.month:%Y-%m}" + (f"-{file_name_part(team)}" if team else "") + ".html")
+    tmp = page.with_name(page.name + ".tmp")
+    tmp.write_text(render(args.month, report, memo, team), encoding="utf-8")
+    tmp.replace(page)
+    print(f"tokenledger: wrote {page}")
+    if args.pdf:
+        pdf = page.with_suffix(".pdf")
+        print_pdf(page, pdf)
+        print(f"tokenledger: wrote {pdf}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
