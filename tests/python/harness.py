@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from tokenledger.common import dbt_org_path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -55,7 +57,11 @@ class Warehouse:
             "--project-dir", str(self.project_dir), "--target-path", str(self.root / "target"),
             "--log-path", str(self.root / "logs"),
         ]
-        result = subprocess.run(command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True)
+        env = self.env()
+        if "TOKENLEDGER_ORG" in env and Path(env["TOKENLEDGER_ORG"]).is_absolute():
+            # dbt needs the organisation folder relative to the project (tokenledger.common.dbt_org_path)
+            env["TOKENLEDGER_ORG"] = dbt_org_path(Path(env["TOKENLEDGER_ORG"]), self.project_dir)
+        result = subprocess.run(command, cwd=self.project_dir, env=env, capture_output=True, text=True)
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-60:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr[-2000:]}")

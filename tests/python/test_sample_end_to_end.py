@@ -204,11 +204,36 @@ def test_headers_are_case_insensitive(sample_warehouse: Warehouse) -> None:
 
 def test_make_run_summary_prints(sample_warehouse: Warehouse) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tokenledger", "summary", "--db", str(sample_warehouse.db),
-         "--run-results", str(sample_warehouse.root / "target" / "run_results.json")],
+        [sys.executable, "-m", "tokenledger", "summary", "--db", str(sample_warehouse.db)],
         capture_output=True, text=True, check=True)
-    assert "latest month 2026-10" in result.stdout
+    assert "tokenledger summary — 2026-10 — " in result.stdout  # the latest complete month
+    assert "platform (Platform Engineering)" in result.stdout  # names beside ids
     assert "reconciliation passed" in result.stdout
     assert "acme-llm-7b" in result.stdout
     # the budget warning test warns (severity warn) without counting as a failure
     assert "warning: warn_budgets_over_warning_threshold" in result.stdout and " 0 failed" in result.stdout
+
+
+def test_summary_month_is_the_latest_complete_one(sample_warehouse: Warehouse) -> None:
+    from datetime import date
+
+    from tokenledger.common import connect
+    from tokenledger.summary import default_month
+
+    with connect(sample_warehouse.db, read_only=True) as con:
+        assert default_month(con, date(2026, 12, 1)) == (date(2026, 10, 1), False)
+        assert default_month(con, date(2026, 10, 31)) == (date(2026, 9, 1), False)  # October is not over
+        assert default_month(con, date(2026, 9, 2)) == (date(2026, 10, 1), True)  # nothing complete: in progress
+    chosen = subprocess.run([sys.executable, "-m", "tokenledger", "summary", "--db", str(sample_warehouse.db),
+                             "--month", "2026-09"], capture_output=True, text=True, check=True)
+    assert "tokenledger summary — 2026-09 — " in chosen.stdout
+
+
+def test_summary_reports_the_last_builds_own_tests_not_a_results_file(sample_warehouse: Warehouse) -> None:
+    stale = sample_warehouse.root / "target" / "run_results.json"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text('{"results": []}', encoding="utf-8")  # what another dbt command leaves behind
+    result = subprocess.run([sys.executable, "-m", "tokenledger", "summary", "--db", str(sample_warehouse.db)],
+                            capture_output=True, text=True, check=True, cwd=sample_warehouse.root)
+    assert "warning: warn_budgets_over_warning_threshold" in result.stdout
+    assert "Tests (dbt build at " in result.stdout
