@@ -138,7 +138,7 @@ def load_schema(schema_dir: Path = SCHEMA_DIR) -> dict[str, OrgFile]:
             )
             key = tuple(str(k) for k in _meta(seed).get("key") or ())
             files[seed["name"]] = OrgFile(seed["name"], text(seed.get("description")), columns, key,
-                                          str(path.relative_to(PROJECT_ROOT)))
+                                          str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path))
     return files
 
 

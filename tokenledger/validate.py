@@ -324,7 +324,7 @@ def _check_references(files: dict[str, _File], problems: list[Problem]) -> None:
                 if value is None or value in known or not _when(condition, values):
                     continue
                 shown = _shown(row.values.get(read.present[column.name], ""))
-                guess = nearest(str(value), {str(k) for k in known})
+                guess = nearest(value, {k for k in known if isinstance(k, str)}) if isinstance(value, str) else None
                 why = f"unknown {target[1]}: not in {target[0]}.csv" + _condition_text(condition)
                 why += f"; did you mean {guess}?" if guess else ""
                 problems.append(Problem(read.spec.file_name, row.line, column.name, shown, why, severity))
@@ -392,7 +392,7 @@ def _check_fixed_splits(rules: _File, splits: _File, problems: list[Problem]) ->
                 if not blank and total != 100:
                     problems.append(Problem(name, members[0][0].line, "percent", _plain(total),
                                             f"the fixed split of {agent} from {_plain(start)} sums to {_plain(total)}, "
-                                            f"not 100 ({where})"))
+                                            f"not 100 (the fixed rule of {where})"))
 
 
 def _check_unused_splits(rules: _File, splits: _File, problems: list[Problem]) -> None:
