@@ -109,7 +109,7 @@ def _castable_type(column: dict[str, Any]) -> str | None:
     for test in column.get("data_tests") or column.get("tests") or []:
         if isinstance(test, dict) and "tl_castable" in test:
             body = test["tl_castable"] or {}
-            arguments = body.get("arguments", body)
+            arguments = body.get("arguments") or body
             return str(arguments.get("data_type"))
     return None
 

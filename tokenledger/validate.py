@@ -184,28 +184,28 @@ def _read(org: Path, spec: OrgFile, problems: list[Problem]) -> _File | None:
     read = _File(spec)
     documented = {c.name.lower(): c.name for c in spec.columns}
     seen: dict[str, int] = {}
-    for position, column in enumerate(header, 1):
-        folded = column.lower()
+    for position, heading in enumerate(header, 1):
+        folded = heading.lower()
         if folded in seen:
-            problems.append(Problem(name, 1, column, column, f"duplicate column (also column {seen[folded]} of the header)"))
+            problems.append(Problem(name, 1, heading, heading, f"duplicate column (also column {seen[folded]} of the header)"))
             continue
         seen[folded] = position
         if folded in documented:
-            read.present[documented[folded]] = column
+            read.present[documented[folded]] = heading
     absent = [c.name for c in spec.columns if c.name not in read.present]
-    for column in header:
-        if column.lower() in documented:
+    for heading in header:
+        if heading.lower() in documented:
             continue
-        if not column:
+        if not heading:
             problems.append(Problem(name, 1, "(blank)", "(blank)", "a column without a name (a trailing comma?): ignored",
                                     "warning"))
             continue
-        guess = nearest(column, absent)
+        guess = nearest(heading, absent)
         if guess:
-            problems.append(Problem(name, 1, column, column, f"unknown column; did you mean {guess}? "
+            problems.append(Problem(name, 1, heading, heading, f"unknown column; did you mean {guess}? "
                                     "(its values would be ignored)"))
         else:
-            problems.append(Problem(name, 1, column, column, "unknown column: ignored (the columns are "
+            problems.append(Problem(name, 1, heading, heading, "unknown column: ignored (the columns are "
                                     + ", ".join(c.name for c in spec.columns) + ")", "warning"))
     for column in spec.columns:
         if column.required and column.name not in read.present:
@@ -247,6 +247,15 @@ def _value(values: dict[str, Any], column: Column) -> Any:
     return value
 
 
+def _out_of_order(mine: Any, theirs: Any, relation: str) -> bool:
+    """`mine` is above `theirs` (relation at_most) or below it (at_least); values of different kinds never are."""
+    if isinstance(mine, date) and isinstance(theirs, date):
+        return mine > theirs if relation == "at_most" else mine < theirs
+    if isinstance(mine, Decimal | int) and isinstance(theirs, Decimal | int):
+        return mine > theirs if relation == "at_most" else mine < theirs
+    return False
+
+
 def _check_rows(read: _File, problems: list[Problem]) -> None:
     """Bounds (min, max), comparisons with another column (at_most, at_least) and duplicate keys."""
     spec = read.spec
@@ -271,11 +280,10 @@ def _check_rows(read: _File, problems: list[Problem]) -> None:
                 mine, theirs = _value(values, column), _value(values, other)
                 if theirs is None or (row.line, other.name) in read.failed:
                     continue
-                if isinstance(mine, date) and isinstance(theirs, date) or isinstance(mine, Decimal | int) and isinstance(theirs, Decimal | int):
-                    if (mine > theirs) if relation == "at_most" else (mine < theirs):
-                        shown = theirs.strftime("%Y-%m") if other.type == "month" and isinstance(theirs, date) else _plain(theirs)
-                        problems.append(Problem(name, row.line, column.name, _shown(raw[column.name]),
-                                                f"{word} {other.name} ({shown})"))
+                if _out_of_order(mine, theirs, relation):
+                    shown = theirs.strftime("%Y-%m") if other.type == "month" and isinstance(theirs, date) else _plain(theirs)
+                    problems.append(Problem(name, row.line, column.name, _shown(raw[column.name]),
+                                            f"{word} {other.name} ({shown})"))
     if not spec.key:
         return
     key_columns = [c for c in (spec.column(k) for k in spec.key) if c is not None]

@@ -149,6 +149,7 @@ def test_validate_command_exits_1_on_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("file", "text", "expected"), [
     ("teams.csv", "Team_ID,team_name\nsearch,Search\nsearch,Again\n",  # header names are case-insensitive
      ["teams.csv:3:team_id: search — duplicate team_id (also line 2)"]),
+    ("teams.csv", "team_id,Team_id\nsearch,x\n", ["teams.csv:1:Team_id: Team_id — duplicate column (also column 1 of the header)"]),
     ("teams.csv", "team_name\nSearch\n", ["teams.csv:1:team_id: (missing) — required column is missing from the header"]),
     ("teams.csv", "team_id,team_name,notes\nsearch,Search,x\n", []),  # a far unknown column is a warning
     ("teams.csv", "team_id,team_name\n,Search\n", ["teams.csv:2:team_id: (blank) — required: the value is blank"]),
