@@ -104,7 +104,8 @@ def parse(column: Column, raw: str) -> Any:
         return None
     kind = column.type
     if kind == "date":
-        return _date(text, "not a date (YYYY-MM-DD)")
+        day = _date(text, "not a date (YYYY-MM-DD)")
+        return day.replace(day=1) if column.meta.get("to_month") else day
     if kind == "month":
         if _MONTH.match(text):
             return _date(text + "-01", "not a month (YYYY-MM, or a date YYYY-MM-DD)")
@@ -302,12 +303,15 @@ def _check_rows(read: _File, problems: list[Problem]) -> None:
             others = [c for c in key_columns if c is not last]
             owner = ", ".join(f"{c.name} {_plain(values[c.name]) if values[c.name] is not None else '(blank)'}" for c in others)
             when = _plain(values[last.name]) if values[last.name] is not None else "always (blank)"
-            why = f"{owner} has two rows in force from {when} (also line {first[key]}): their periods overlap"
+            if last.meta.get("to_month") and isinstance(values[last.name], date):
+                why = f"{owner} has two rows for {values[last.name]:%Y-%m} (also line {first[key]})"
+            else:
+                why = f"{owner} has two rows in force from {when} (also line {first[key]}): their periods overlap"
         elif len(key_columns) == 1:
             why = f"duplicate {last.name} (also line {first[key]})"
         else:
-            why = (f"duplicate ({', '.join(c.name for c in key_columns)}) = "
-                   f"({', '.join(_plain(v) if v is not None else '(blank)' for v in key)}) (also line {first[key]})")
+            written = [_shown(row.values.get(read.present.get(c.name, ""), "")) for c in key_columns]
+            why = f"duplicate ({', '.join(c.name for c in key_columns)}) = ({', '.join(written)}) (also line {first[key]})"
         problems.append(Problem(name, row.line, last.name, shown, why))
 
 
@@ -381,7 +385,7 @@ def _check_fixed_splits(rules: _File, splits: _File, problems: list[Problem]) ->
             if method != "fixed":
                 continue
             valid_to = agent_rules[index + 1][0] if index + 1 < len(agent_rules) else None
-            where = f"shared_agent_rules.csv line {rule_line}"
+            where = f"{rules.spec.file_name} line {rule_line}"
             if not starts or starts[0] > valid_from:
                 problems.append(Problem(rules.spec.file_name, rule_line, "method", "fixed",
                                         f"no split set of {agent} in {name} is in force from {_plain(valid_from)}: "

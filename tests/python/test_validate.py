@@ -175,6 +175,10 @@ def test_validate_command_exits_1_on_an_error(tmp_path: Path) -> None:
      ["restatements.csv:2:month: 2026-08 — unknown month: not in closed_months.csv"]),
     ("closed_months.csv", "month,closed_on\n2026-09,2026-08-31\n",
      ["closed_months.csv:2:closed_on: 2026-08-31 — before month (2026-09)"]),
+    ("team_headcount.csv", "team_id,month,headcount\nsearch,2026-09-01,12\nsearch,2026-09-15,13\n",
+     ["team_headcount.csv:3:month: 2026-09-15 — team_id search has two rows for 2026-09 (also line 2)"]),
+    ("provider_invoices.csv", "provider,month,invoiced_usd\nopenai,2026-09,1\nopenai,2026-09-30,2\n",
+     ["provider_invoices.csv:3:month: 2026-09-30 — duplicate (provider, month) = (openai, 2026-09-30) (also line 2)"]),
     ("people.csv", "email,team_id\nalice(at)corp.example,search\n",
      ["people.csv:2:email: alice(at)corp.example — not an email address (name@domain)"]),
 ])
