@@ -179,15 +179,16 @@ def header_line(spec: OrgFile) -> str:
 
 def _meta_summary(column: Column) -> str:
     parts = [column.type if column.type != "enum" else "one of " + ", ".join(f"`{v}`" for v in column.values)]
-    parts.append("required" if column.required else "optional")
     when = column.meta.get("required_when")
-    if isinstance(when, dict):
+    if isinstance(when, dict) and not column.required:
         parts.append("required when " + ", ".join(f"{k} is `{v}`" for k, v in when.items()))
+    else:
+        parts.append("required" if column.required else "optional")
     if column.references:
         file, target = column.references
         condition = column.meta.get("references_when")
         suffix = (" when " + ", ".join(f"{k} is `{v}`" for k, v in condition.items())) if isinstance(condition, dict) else ""
-        parts.append(f"names a {target} of {file}.csv{suffix}")
+        parts.append(f"must appear in {file}.csv ({target}){suffix}")
     for bound, word in (("min", "at least"), ("max", "at most")):
         if bound in column.meta:
             parts.append(f"{word} {column.meta[bound]}")
