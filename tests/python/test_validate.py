@@ -282,3 +282,25 @@ def test_plain_dbt_build_fails_each_planted_mistake_by_name(tmp_path: Path) -> N
     assert not missing, f"these did not fail: {missing}\nfailed: {sorted(failed)}"
     # the build reads the organisation folder and never writes into it (no run SQL over the CSVs)
     assert {path.name: path.read_bytes() for path in org.iterdir()} == before
+
+
+def test_oddities_the_models_tolerate_are_warnings(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    orgfiles.init(org)
+    files = {
+        "teams.csv": "team_id,merged_into,merged_on,notes\nsearch,,2026-10-01,x\n",
+        "agent_directory.csv": "agent,team_id\nbot,\nhelper,\n",
+        "shared_agent_rules.csv": "agent,method,effective_from\nbot,fixed,2026-01-01\n",
+        "shared_agent_splits.csv": "agent,team_id,percent,effective_from\nbot,search,100,2026-02-01\nhelper,search,,\n",
+    }
+    for name, text in files.items():
+        (org / name).write_text(text, encoding="utf-8")
+    problems = validate.check(org)
+    assert [(str(p), p.severity) for p in problems] == [
+        ("teams.csv:1:notes: notes — unknown column: ignored (the columns are team_id, team_name, cost_center, "
+         "merged_into, merged_on)", "warning"),
+        ("teams.csv:2:merged_on: 2026-10-01 — merged_on without merged_into: ignored", "warning"),
+        ("shared_agent_rules.csv:2:method: fixed — no split set of bot in shared_agent_splits.csv is in force from "
+         "2026-01-01: shares are even until one is", "warning"),
+        ("shared_agent_splits.csv:3:agent: helper — no rule in shared_agent_rules.csv: the split is never used", "warning"),
+    ]
