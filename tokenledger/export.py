@@ -281,7 +281,7 @@ def publication_paragraph(data: MonthData) -> list[str]:
         published = cents_to_dollars(sum(row["cost_cents"] for row in data.chargeback))
         out.append(f"The ledger now computes {money(recomputed)} for the month, {money_signed(recomputed - published)} "
                    f"against the published {money(published)}: restatement candidates (audit.restatement_candidates), "
-                   "not restated — approve a restatement (seeds/restatements.csv) to publish them.")
+                   "not restated — approve a restatement (org/restatements.csv) to publish them.")
         for row in publication["candidates"]:
             out.append(f"- candidate: {md(row['team_id'])} {money(row['published_cost_usd'])} published, "
                        f"{money(row['current_cost_usd'])} now ({money_signed(row['delta_usd'])}, "

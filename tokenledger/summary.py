@@ -1,10 +1,13 @@
-"""Print a short summary of the warehouse after a build (used by `make run`).
+"""Print a short summary of the warehouse after a build (`tokenledger run` ends with it).
 
-    tokenledger summary [--db PATH]
+    tokenledger summary [--db PATH] [--month YYYY-MM]
 
-Shows the latest month's spend per team (with the confidence mix) and per agent, unpriced events, rejected rows and
-duplicates, and whether the last dbt build's tests (the reconciliation tests among them) passed,
-read from target/run_results.json. The warehouse is read under its writer lock (common.warehouse_lock,
+Shows one month's spend per team (name beside id, published cents, the confidence mix) and its top
+agents, then the checks: unpriced events, rejected rows, the ownership audit, budgets, duplicates and
+retries, and the tests of the last dbt build (raw.build_results, written by that build's own on-run-end
+hook: never a results file another dbt command overwrote). The month defaults to the latest complete
+month with events (the latest month before the current UTC month; the current month only when it is the
+only one, marked "in progress"). The warehouse is read under its writer lock (common.warehouse_lock,
 waiting for a running ingest or build up to TOKENLEDGER_LOCK_WAIT). Exit 0, or 1 with one line on
 stderr (`summary: ...`, never a traceback) when the warehouse is missing, unbuilt or busy; and 1 after the
 summary, with one line on stderr, when the last dbt build failed (common.last_build_problem: stale marts).
@@ -14,22 +17,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from tokenledger.common import (
-    PROJECT_ROOT,
+    cents_to_dollars,
     connect,
     default_db_path,
     first_row,
     last_build_problem,
     money,
+    month_arg,
     scalar,
     warehouse_lock,
 )
@@ -42,8 +45,11 @@ RECONCILIATION_TESTS = (
 )
 
 
-def percent(part: Decimal, whole: Decimal) -> str:
-    return "-" if not whole else f"{(part / whole * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}"
+def percent(part: Decimal | None, whole: Decimal | None) -> str:
+    """A share for people: one decimal, half-up; '-' when the whole is zero."""
+    if not whole:
+        return "-"
+    return f"{(Decimal(part or 0) / whole * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"
 
 
 def table(title: str, header: tuple[str, ...], rows: Sequence[Sequence[object]]) -> None:
@@ -56,26 +62,38 @@ def table(title: str, header: tuple[str, ...], rows: Sequence[Sequence[object]])
             print("  " + "  ".join("-" * w for w in widths))
 
 
-def test_results(path: Path) -> tuple[int, list[str], list[str]]:
-    """(tests run, names that failed or errored, names that only warned) from dbt's run_results.json."""
-    if not path.exists():
-        return 0, [], []
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
+def default_month(con: duckdb.DuckDBPyConnection, today: date) -> tuple[date | None, bool]:
+    """(the latest complete month with events, False), else (the current month, True: in progress)."""
+    this_month = today.replace(day=1)
+    complete = scalar(con, "select max(month) from marts.fct_team_monthly_spend where month < ?", [this_month])
+    if complete is not None:
+        return complete, False
+    latest = scalar(con, "select max(month) from marts.fct_team_monthly_spend")
+    return latest, latest is not None
 
-    def name(result: dict[str, Any]) -> str:
-        return str(result["unique_id"]).split(".")[-1]
 
-    failed = [name(r) for r in tests if r["status"] in ("fail", "error")]
-    warned = [name(r) for r in tests if r["status"] == "warn"]
-    return len(tests), failed, warned
+def build_tests(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[tuple[str, str]]] | None:
+    """(command and time, [(test name, status)]) of the last recorded dbt build / run / test; None when
+    the warehouse has no record (built before the record existed)."""
+    has_results = scalar(con, "select count(*) from information_schema.tables where table_schema = 'raw' "
+                              "and table_name = 'build_results'")
+    if not has_results:
+        return None
+    last = con.execute("select invocation_id, command, finished_at from raw.build_runs "
+                       "order by finished_at desc limit 1").fetchone()
+    if last is None:
+        return None
+    rows = con.execute(
+        "select unique_id, status from raw.build_results where invocation_id = ? "
+        "and resource_type in ('test', 'unit_test') order by unique_id", [last[0]]).fetchall()
+    return f"dbt {last[1]} at {last[2]:%Y-%m-%d %H:%M} UTC", [(str(uid).split(".")[-1], str(status)) for uid, status in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tokenledger summary", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=default_db_path())
-    parser.add_argument("--run-results", type=Path, default=PROJECT_ROOT / "target" / "run_results.json",
-                        help="dbt's run_results.json of the last build")
+    parser.add_argument("--month", type=month_arg, default=None,
+                        help="YYYY-MM (default: the latest complete month with events)")
     args = parser.parse_args(argv)
     if not args.db.is_file():
         print(f"summary: no warehouse at {args.db} (ingest and build first)", file=sys.stderr)
@@ -89,67 +107,87 @@ def main(argv: list[str] | None = None) -> int:
             print(f"summary: {exc.code}", file=sys.stderr)
         except (duckdb.Error, OSError, ValueError, KeyError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            print(f"summary: cannot read the warehouse {args.db} ({reason}); build first: make build", file=sys.stderr)
+            print(f"summary: cannot read the warehouse {args.db} ({reason}); build first: tokenledger build",
+                  file=sys.stderr)
     return 1
 
 
 def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    latest = scalar(con, "select max(month) from marts.fct_usage_events")
-    if latest is None:
+    in_progress = False
+    month = args.month
+    if month is None:
+        month, in_progress = default_month(con, datetime.now(UTC).date())
+    if month is None:
         print("tokenledger: the warehouse has no usage events yet (ingest some exports, then build).")
         return 0
-    print(f"tokenledger summary — warehouse {args.db}, latest month {latest:%Y-%m}")
+    label = f"{month:%Y-%m}" + (" (in progress)" if in_progress else "")
+    print(f"tokenledger summary — {label} — warehouse {args.db}")
     per_team = con.execute(
         """
-        select team_id, rollup_team_id, events, cost_cents, cost_usd, cost_high_usd, cost_medium_usd, cost_low_usd,
-               unpriced_events
-        from marts.fct_team_monthly_spend where month = ? order by cost_usd desc, team_id
+        select spend.team_id, coalesce(teams.team_name, spend.team_id), spend.rollup_team_id, spend.events,
+               spend.cost_cents, spend.cost_usd, spend.cost_high_usd, spend.cost_medium_usd, spend.cost_low_usd,
+               spend.unpriced_events
+        from marts.fct_team_monthly_spend as spend
+        left join marts.dim_teams as teams on teams.team_id = spend.team_id
+        where spend.month = ? order by spend.cost_usd desc, spend.team_id
         """,
-        [latest],
+        [month],
     ).fetchall()
     rows = []
-    for team, rollup, events, cents, cost, high, medium, low, unpriced in per_team:
+    for team, name, rollup, events, cents, cost, high, medium, low, unpriced in per_team:
+        shown = team if name == team else f"{team} ({name})"
         mix = "/".join(percent(part, cost) for part in (high, medium, low))
-        rows.append((team if rollup == team else f"{team} (-> {rollup})", events, money(Decimal(cents) / 100), mix, unpriced))
-    total_cents = sum(r[3] for r in per_team)
-    rows.append(("total", sum(r[2] for r in per_team), money(Decimal(total_cents) / 100), "", sum(r[8] for r in per_team)))
-    table("Spend by team (fct_team_monthly_spend)", ("team", "events", "cost", "high/med/low %", "unpriced"), rows)
+        rows.append((shown if rollup == team else f"{shown} -> {rollup}", events, money(cents_to_dollars(cents)), mix,
+                     unpriced))
+    total_cents = sum(r[4] for r in per_team)
+    rows.append(("total", sum(r[3] for r in per_team), money(cents_to_dollars(total_cents)), "",
+                 sum(r[9] for r in per_team)))
+    table("Spend by team (published cents; events = billed usage events)",
+          ("team", "events", "cost", "high/med/low %", "unpriced"), rows)
     per_agent = con.execute(
         """
         select coalesce(agent, '(no agent)'), count(*), sum(list_cost_usd)
-        from marts.fct_usage_events where month = ? group by 1 order by 3 desc nulls last, 1 limit 10
+        from marts.fct_usage_events where month = ? group by 1 order by 3 desc nulls last, 1 limit 5
         """,
-        [latest],
+        [month],
     ).fetchall()
-    table("Top agents", ("agent", "events", "list cost"), [(a, n, money(c)) for a, n, c in per_agent])
-    unpriced = con.execute("select unpriced_reason, model_requested, count(*) from audit.unpriced_events group by 1, 2 order by 3 desc").fetchall()
-    table("Unpriced events (all months)", ("reason", "model", "events"), unpriced)
-    rejected = con.execute("select source, reject_reason, count(*) from audit.rejected_rows group by 1, 2 order by 1, 3 desc").fetchall()
-    table("Rejected rows (audit.rejected_rows)", ("source", "reason", "rows"), rejected)
+    table("Top agents (list price)", ("agent", "events", "list cost"), [(a, n, money(c)) for a, n, c in per_agent])
+    print()
+    unpriced = con.execute("select model_requested, count(*) from audit.unpriced_events where month = ? "
+                           "group by 1 order by 2 desc, 1 limit 3", [month]).fetchall()
+    unpriced_total = scalar(con, "select count(*) from audit.unpriced_events where month = ?", [month])
+    print(f"Unpriced events: {unpriced_total}" + (" (" + ", ".join(f"{m} {n}" for m, n in unpriced) + ")" if unpriced else "")
+          + " — audit.unpriced_events")
+    rejected = con.execute("select source, count(*) from audit.rejected_rows group by 1 order by 2 desc, 1").fetchall()
+    print(f"Rejected rows (all loads): {sum(n for _, n in rejected)}"
+          + (" (" + ", ".join(f"{s} {n}" for s, n in rejected) + ")" if rejected else "") + " — audit.rejected_rows")
     ownership = {
         name: scalar(con, f"select count(*) from audit.{name}")
         for name in ("unattributed_events", "unknown_team_tags", "orphan_agents", "stale_agents", "unknown_api_keys",
                      "shared_logins")
     }
-    print("\nOwnership audit: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in ownership.items()))
+    print("Ownership audit: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in ownership.items()))
     budgets = dict(con.execute(
-        "select status, count(*) from marts.fct_budget_status where month = ? group by 1", [latest]).fetchall())
-    print(f"Budgets {latest:%Y-%m}: {budgets.get('critical', 0)} critical, {budgets.get('warning', 0)} warning, "
-          f"{budgets.get('ok', 0)} ok (details: tokenledger alerts)")
+        "select status, count(*) from marts.fct_budget_status where month = ? group by 1", [month]).fetchall())
+    print(f"Budgets {month:%Y-%m}: {budgets.get('critical', 0)} critical, {budgets.get('warning', 0)} warning, "
+          f"{budgets.get('ok', 0)} ok (details: tokenledger alerts --month {month:%Y-%m})")
     dup = first_row(con, "select count(*), count(*) filter (where is_conflict) from audit.duplicate_records")
     retries = first_row(con, "select count(*), coalesce(sum(non_final_attempts_cost_usd), 0) from audit.retry_groups")
-    print(f"\nDuplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "
+    print(f"Duplicates collapsed: {dup[0]} ({dup[1]} conflicting copies); retry groups: {retries[0]} "
           f"(non-final attempts cost {money(retries[1])})")
-    total, failed, warned = test_results(args.run_results)
-    if total == 0:
-        print("Tests: no dbt run results found (run `make build`).")
+    recorded = build_tests(con)
+    if recorded is None or not recorded[1]:
+        print("Tests: no test results recorded for the last build (run `tokenledger build`).")
     else:
-        recon = [n for n in failed if any(n.startswith(t) for t in RECONCILIATION_TESTS)]
-        print(f"Tests: {total - len(failed) - len(warned)}/{total} passed, {len(warned)} warning(s), {len(failed)} failed "
-              f"(data and unit tests); reconciliation {'FAILED' if recon else 'passed'}")
-        for test_name in failed:
+        when, results = recorded
+        failed = [name for name, status in results if status in ("fail", "error")]
+        warned = [name for name, status in results if status == "warn"]
+        recon = [n for n in failed if n.startswith(RECONCILIATION_TESTS)]
+        print(f"Tests ({when}): {len(results) - len(failed) - len(warned)}/{len(results)} passed, "
+              f"{len(warned)} warning(s), {len(failed)} failed; reconciliation {'FAILED' if recon else 'passed'}")
+        for test_name in failed[:10]:
             print(f"  failed: {test_name}")
-        for test_name in warned:
+        for test_name in warned[:10]:
             print(f"  warning: {test_name}")
     stale = last_build_problem(con)
     if stale is not None:  # the figures above are what the marts hold, not a clean build's: say so and fail

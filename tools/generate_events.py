@@ -10,7 +10,7 @@ from --start: 85% as gateway request-log lines, 15% as Jobs export rows, one fil
 month): DIR/gateway-YYYY-MM-DD.jsonl[.gz] and DIR/jobs-YYYY-MM-DD.csv. Among the events: 2% are
 retry chains (2-3 attempts linked by `retry_of`), 3% have their line delivered a second time
 (identical bytes, up to 2,048 events later, so possibly at the top of the next day's file), ~5% have
-no owner at all (agent not in seeds/agent_directory.csv, key not in seeds/api_keys.csv, no user, no
+no owner at all (agent not in org/agent_directory.csv, key not in org/api_keys.csv, no user, no
 team tag) and ~0.3% use a model no price catalog knows. Agents, teams and models are Zipf-skewed;
 agents, keys and users are those of tools/generate_sample.py, i.e. the ones in the committed seeds,
 so attribution resolves (infra-oncall's owner change, report-summarizer's shared rule included).
@@ -87,8 +87,8 @@ ZIPF_AGENTS: tuple[str | None, ...] = (
     "search-bot", "support-triage", "code-review", "ranker", "notebook-assistant", "report-summarizer",
     "invoice-reader", "support-writer", "infra-oncall", None,  # None: ad-hoc use of personal keys
 )
-SHARED_AGENT = "report-summarizer"  # seeds/shared_agent_rules.csv; about half its traffic is untagged
-OWNER_CHANGE_AGENT = "infra-oncall"  # platform, then search from 2026-10-15 (seeds/agent_directory.csv)
+SHARED_AGENT = "report-summarizer"  # org/shared_agent_rules.csv; about half its traffic is untagged
+OWNER_CHANGE_AGENT = "infra-oncall"  # platform, then search from 2026-10-15 (org/agent_directory.csv)
 # Untag half of infra-oncall's traffic so that the agent-owner path (and its change) carries it.
 UNTAGGED_OVERRIDES: dict[str, float] = {OWNER_CHANGE_AGENT: 0.5}
 # Priceable models (genai-prices 0.2.3 = the committed seeds/prices) in Zipf rank order.
@@ -106,7 +106,7 @@ AGENT_MODEL_SHARE = 0.5  # an owned profile uses its agent's own model mix (gene
 UNKNOWN_MODELS: tuple[tuple[str, str], ...] = (
     ("acme-llm-7b", "openai"), ("acme-llm-70b-preview", "openai"), ("northwind-haiku-x", "anthropic"),
 )
-# Agents with no owner anywhere: not in seeds/agent_directory.csv, keys not in seeds/api_keys.csv.
+# Agents with no owner anywhere: not in org/agent_directory.csv, keys not in org/api_keys.csv.
 UNOWNED_AGENTS: tuple[Agent, ...] = tuple(
     Agent(name, None, keys=((key, None),), models=(("gpt-5.4-mini", 1),), jobs_models=(("gpt-5.4-mini", 1),),
           gateway_weight=1, jobs_weight=1, input_range=(500, 6_000), output_range=(50, 800),

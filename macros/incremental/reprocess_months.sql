@@ -5,7 +5,7 @@
      max(`this_load_column`)): new days, and late or duplicate data for any month, closed or not;
   2. fall within the lookback: from the month of (its latest occurred_at - var('lookback_days'),
      default 3) on;
-  3. are open (not in seeds/closed_months.csv) when var('reprocess_open_months') is true (default):
+  3. are open (not in org/closed_months.csv) when var('reprocess_open_months') is true (default):
      a price refresh or a seed edit re-prices and re-attributes the open months on the next run.
   Closed months are not recomputed for seed or price edits: run `dbt build --full-refresh` to do so
   deliberately; their published lines never move (marts.published_team_monthly_spend) and the

@@ -65,6 +65,13 @@
         skipped bigint,
         warnings bigint
     );
+    create table if not exists raw.build_results (
+        invocation_id varchar,
+        unique_id varchar,
+        resource_type varchar,
+        status varchar,
+        failures bigint
+    );
     create table if not exists raw.source_documents (
         load_id bigint,
         file_path varchar,
@@ -79,7 +86,8 @@
 
 {#-
   on-run-end: one row in raw.build_runs per `dbt build` / `run` / `test`, with how many nodes errored,
-  failed (error-severity tests), were skipped or warned. The outputs (export, report, alerts, summary)
+  failed (error-severity tests), were skipped or warned, and one row per node in raw.build_results
+  (its status and failing rows: `tokenledger summary` reports that build's own tests from them). The outputs (export, report, alerts, summary)
   read the latest row and refuse to present marts that the last build left stale (common.last_build_problem).
 -#}
 {% macro tl_record_build(results) -%}
@@ -93,7 +101,15 @@
             {{ statuses | select('equalto', 'fail') | list | length }},
             {{ statuses | select('equalto', 'skipped') | list | length }},
             {{ statuses | select('equalto', 'warn') | list | length }}
-        )
+        );
+        {%- for chunk in results | batch(500) %}
+        insert into raw.build_results values
+            {%- for result in chunk %}
+            ('{{ invocation_id }}', '{{ result.node.unique_id | replace("'", "''") }}', '{{ result.node.resource_type }}',
+             '{{ result.status | string | lower }}', {{ result.failures if result.failures is number else 'null' }})
+            {%- if not loop.last %},{% endif %}
+            {%- endfor %};
+        {%- endfor %}
     {%- endif -%}
 {%- endmacro %}
 

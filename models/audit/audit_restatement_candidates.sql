@@ -4,7 +4,7 @@
   (marts.published_team_monthly_spend) against today's fct_team_monthly_spend, listed when the exact
   cost differs (late data, seed edits, a price refresh, a dedupe conflict resolved differently...).
   late_events counts the month's events landed after the publication (a hint at the cause). To
-  publish the change, approve a restatement (seeds/restatements.csv); a warn test lists these rows.
+  publish the change, approve a restatement (org/restatements.csv); a warn test lists these rows.
 -#}
 with
 

@@ -1,5 +1,5 @@
 {#-
-  Type-2 agent ownership from seeds/agent_directory.csv: one row per agent and effective period,
+  Type-2 agent ownership from org/agent_directory.csv: one row per agent and effective period,
   [valid_from, valid_to) with no gaps or overlaps. team_id NULL = a shared agent (blank in the directory).
   Events join it as of their UTC date.
 -#}

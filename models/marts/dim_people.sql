@@ -1,4 +1,4 @@
-{#- Type-2 team membership from seeds/people.csv: [valid_from, valid_to) per person, no gaps or overlaps. -#}
+{#- Type-2 team membership from org/people.csv: [valid_from, valid_to) per person, no gaps or overlaps. -#}
 with
 
 people as (

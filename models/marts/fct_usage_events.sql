@@ -5,7 +5,7 @@
   usage, whatever their status; attempts without usage cost nothing. Time, model and ownership
   fields come from the first attempt. If any billed attempt is unpriced, the event is unpriced
   (list_cost_usd NULL with the reason), never a partial sum and never $0.
-  cost_usd is the effective cost: list cost less the negotiated discount (seeds/price_overrides.csv)
+  cost_usd is the effective cost: list cost less the negotiated discount (org/price_overrides.csv)
   in force on the event's UTC date for its provider and model (a model's own row wins over a
   provider-wide one); equal to list cost when no discount applies. Exact: the cost's part at 1e-12
   times the factor is exact at scale 18, the residue below 1e-12 is scaled and rounded at 1e-24.

@@ -19,6 +19,8 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SHARED = PROJECT_ROOT.parent / "shared"
+# The organisation folder inside a project (copy): the sample's, which dbt reads by default.
+ORG = Path("data") / "sample" / "org"
 
 
 @dataclass
@@ -75,10 +77,12 @@ def new_warehouse(tmp: Path, project_dir: Path = PROJECT_ROOT, **env: str) -> Wa
 
 
 def copy_project(destination: Path) -> Path:
-    """A throwaway copy of the project (models, seeds, macros, ...) whose seeds a test may edit."""
+    """A throwaway copy of the project (models, seeds, macros, the sample's org folder, ...) whose
+    organisation files (destination / ORG) a test may edit."""
     shutil.copytree(
         PROJECT_ROOT, destination,
-        ignore=shutil.ignore_patterns(".venv", ".git", "target", "logs", "warehouse", "__pycache__", ".pytest_cache"),
+        ignore=shutil.ignore_patterns(".venv", ".git", "target", "logs", "warehouse", "__pycache__", ".pytest_cache",
+                                      ".tokenledger"),
     )
     return destination
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from harness import Warehouse, copy_project, new_warehouse
+from harness import ORG, Warehouse, copy_project, new_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -337,7 +337,7 @@ def project_with_seeds(tmp: Path, seeds: dict[str, str]) -> Path:
     """A copy of the project whose organisation seeds are the scenario's."""
     project = copy_project(tmp / "project")
     for name, text in seeds.items():
-        (project / "seeds" / name).write_text(text, encoding="utf-8")
+        (project / ORG / name).write_text(text, encoding="utf-8")
     return project
 
 

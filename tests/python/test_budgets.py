@@ -1,4 +1,4 @@
-"""Budgets, their status and the scheduler's alerts on the bundled sample (seeds/budgets.csv).
+"""Budgets, their status and the scheduler's alerts on the bundled sample (org/budgets.csv).
 
 Thresholds at exactly 80% / 100% and the run-rate forecast are pinned by hand in the dbt unit
 tests (models/marts/_marts__budget_unit_tests.yml); here: the alerts script end to end, and that
@@ -38,7 +38,7 @@ def test_json_lines_match_the_mart(sample_warehouse: Warehouse) -> None:
 
 
 def test_platform_october_by_hand(sample_warehouse: Warehouse) -> None:
-    # seeds/budgets.csv: platform's budget is $20 from 2026-10-01 (it was $25), thresholds 80 / 100, throttle.
+    # org/budgets.csv: platform's budget is $20 from 2026-10-01 (it was $25), thresholds 80 / 100, throttle.
     cost = sample_warehouse.scalar(
         "select cost_usd from marts.fct_team_monthly_spend where month = '2026-10-01' and team_id = 'platform'")
     row = sample_warehouse.query(

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
-from harness import Warehouse, copy_project, new_warehouse
+from harness import ORG, Warehouse, copy_project, new_warehouse
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tokenledger.common import neutralise
@@ -121,7 +121,7 @@ def showback(sample_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFacto
     """The sample's warehouse, cloned onto a project copy with injection team names; showback + subsidy."""
     tmp = tmp_path_factory.mktemp("export_showback")
     project = copy_project(tmp / "project")
-    (project / "seeds" / "teams.csv").write_text(INJECTION_TEAMS, encoding="utf-8")
+    (project / ORG / "teams.csv").write_text(INJECTION_TEAMS, encoding="utf-8")
     wh = new_warehouse(tmp / "wh", project_dir=project)
     shutil.copy2(sample_warehouse.db, wh.db)
     wal = sample_warehouse.db.with_name(sample_warehouse.db.name + ".wal")
@@ -400,7 +400,7 @@ def test_memo_method_and_caveats(sample_warehouse: Warehouse, sample_exports: Pa
 
 def test_memo_what_changed(sample_warehouse: Warehouse, sample_exports: Path) -> None:
     memo = (sample_exports / "allocation-memo-2026-10.md").read_text(encoding="utf-8")
-    # seeds/agent_directory.csv: infra-oncall moves from platform to search on 2026-10-15; no agent became shared.
+    # org/agent_directory.csv: infra-oncall moves from platform to search on 2026-10-15; no agent became shared.
     moved = sample_warehouse.query("select agent, team_id from seeds.agent_directory "
                                    "where effective_from >= '2026-10-01' and effective_from < '2026-11-01'")
     assert moved == [("infra-oncall", "search")]

@@ -22,7 +22,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 import pytest
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
 
-SEEDS = PROJECT_ROOT / "seeds"
+SEEDS = PROJECT_ROOT / "data" / "sample" / "org"
 E24 = Decimal("1e-24")
 
 

@@ -30,7 +30,7 @@ from tokenledger import ingest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT_ROOT / "tools" / "generate_events.py"
-SEEDS = PROJECT_ROOT / "seeds"
+SEEDS = PROJECT_ROOT / "data" / "sample" / "org"
 N, SEED = 20_000, 7
 START, END = date(2026, 1, 1), date(2026, 2, 1)
 

@@ -1,6 +1,6 @@
 """Incremental builds: several runs with new, late, duplicate and conflicting data, then a rerun with
 nothing new, end equal — every relation, row for row — to a `--full-refresh` build of the same landed
-data. The bundled sample arrives file by file; 2026-09 is closed (seeds/closed_months.csv), so the
+data. The bundled sample arrives file by file; 2026-09 is closed (org/closed_months.csv), so the
 late September rows reach the facts only through the load watermark, and the late October row is
 older than the lookback window.
 """

@@ -1,6 +1,6 @@
 """Month close and restatements end to end, on a copy of the project (its seeds are edited).
 
-The sample is built with 2026-09 closed (seeds/closed_months.csv); then a late September job lands
+The sample is built with 2026-09 closed (org/closed_months.csv); then a late September job lands
 (1.2M input / 300k output on gpt-5.4 tagged search: 1.2 x $2.50 + 0.3 x $15 = $7.50, the worked
 example's figure; gpt-5.4 has no negotiated discount in the seeds), the build runs again (and with
 --full-refresh), and finally a restatement is approved. Published lines never change; the candidate
@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
+from harness import ORG, PROJECT_ROOT, Warehouse, copy_project, new_warehouse
 from test_worked_example import job, write_jobs
 
 LATE_JOB_COST = Decimal("7.50")  # the worked example's Team Search figure (gpt-5.4, 1.2M in / 300k out, no discount)
@@ -58,7 +58,7 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     stages["closed_export_dir"] = export_dir
     wh.dbt("build", "--full-refresh")
     stages["after_full_refresh"] = wh.query(PUBLISHED)
-    (project / "seeds" / "restatements.csv").write_text(
+    (project / ORG / "restatements.csv").write_text(
         "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n",
         encoding="utf-8")
     wh.dbt("build")
@@ -67,7 +67,7 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     # One more late job, and a second restatement dated BEFORE the first one (entered later).
     wh.ingest(write_jobs(tmp / "later-september.csv",
                          [job("late-sep-b", "search", 200_000, 50_000, created_at="2026-09-29T09:00:00Z")]))
-    (project / "seeds" / "restatements.csv").write_text(
+    (project / ORG / "restatements.csv").write_text(
         "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n"
         "2026-09,Second late export (1 search job),controller@corp.example,2026-11-10\n", encoding="utf-8")
     wh.dbt("build")
@@ -159,7 +159,7 @@ def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: 
 
 def test_a_restatement_of_an_open_month_fails_the_build(closing: dict[str, object], tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    (project / "seeds" / "restatements.csv").write_text("month,reason,approved_by\n2026-10,oops,someone\n", encoding="utf-8")
+    (project / ORG / "restatements.csv").write_text("month,reason,approved_by\n2026-10,oops,someone\n", encoding="utf-8")
     wh = closing["wh"]
     assert isinstance(wh, Warehouse)
     clone = new_warehouse(tmp_path / "wh", project_dir=project)

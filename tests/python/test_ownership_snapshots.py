@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from harness import Warehouse, copy_project, new_warehouse
+from harness import ORG, Warehouse, copy_project, new_warehouse
 
 
 def test_backdated_directory_edit_is_kept_by_the_snapshot(tmp_path: Path, sample_dir: Path) -> None:
@@ -21,7 +21,7 @@ def test_backdated_directory_edit_is_kept_by_the_snapshot(tmp_path: Path, sample
     assert before == "platform"
 
     # Backdate infra-oncall's move to search from 2026-10-15 to 2026-10-01 (an edit after the fact).
-    directory = project / "seeds" / "agent_directory.csv"
+    directory = project / ORG / "agent_directory.csv"
     directory.write_text(directory.read_text().replace("infra-oncall,search,2026-10-15", "infra-oncall,search,2026-10-01"))
     wh.dbt("build", "--select", "+snap_agent_directory", "+fct_cost_allocations", "--indirect-selection", "cautious")
 
@@ -59,7 +59,7 @@ def test_a_mistyped_seed_value_is_named_by_a_test(tmp_path: Path) -> None:
     """A date written 15/10/2026 in the directory fails the build with a test naming the column,
     instead of a raw conversion error (or, worse, being read as 'since always')."""
     project = copy_project(tmp_path / "project")
-    directory = project / "seeds" / "agent_directory.csv"
+    directory = project / ORG / "agent_directory.csv"
     directory.write_text(directory.read_text().replace("infra-oncall,search,2026-10-15", "infra-oncall,search,15/10/2026"))
     wh = new_warehouse(tmp_path / "wh", project_dir=project)
     result = wh.dbt("build", "--select", "agent_directory", "stg_org__agent_directory", check=False)

@@ -18,7 +18,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from harness import PROJECT_ROOT, Warehouse, copy_project, new_warehouse
+from harness import ORG, PROJECT_ROOT, Warehouse, copy_project, new_warehouse
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "sources"
 MICRO = Decimal("0.000001")
@@ -93,7 +93,7 @@ def build(wh: Warehouse, *extra: str) -> dict[str, object]:
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("sources")
     project = copy_project(tmp / "project")
-    (project / "seeds" / "team_aliases.csv").write_text(ALIASES, encoding="utf-8")
+    (project / ORG / "team_aliases.csv").write_text(ALIASES, encoding="utf-8")
     wh = new_warehouse(tmp / "wh", project_dir=project)
     gateway = tmp / "gateway.jsonl"
     gateway.write_text("".join(json.dumps(line) + "\n" for line in GATEWAY_LINES), encoding="utf-8")
@@ -145,7 +145,7 @@ def test_litellm_costs_and_teams(sources: dict[str, object]) -> None:
     events = sources["default"]["events"]  # type: ignore[index]
     assert events["litellm"] == (12, usd(sum(LITELLM_COST.values())))
     teams = sources["litellm_teams"]
-    assert teams["chatcmpl-AZq3kT9vWm2LxR7pN4sB8dYcE1fG"] == "search"  # through seeds/team_aliases.csv
+    assert teams["chatcmpl-AZq3kT9vWm2LxR7pN4sB8dYcE1fG"] == "search"  # through org/team_aliases.csv
     assert teams["chatcmpl-Gn4YsN9oT1zV6xD3pB8uA0eR5cJ2"] == "platform"
     assert teams["chatcmpl-Ls8CwR3sX5dZ0bH7tF2yE4iV9gN6"] is None  # C6: no team_id
 

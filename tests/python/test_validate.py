@@ -18,7 +18,7 @@ import yaml
 from harness import PROJECT_ROOT, new_warehouse
 
 from tokenledger import orgfiles, validate
-from tokenledger.common import ORG_MARKER, SAMPLE_ORG
+from tokenledger.common import ORG_MARKER, SAMPLE_ORG, dbt_org_path
 
 # The planted mistakes: file -> its whole content, on top of an `init`ed folder. Each mistake is placed so
 # that in a dbt build its test is not skipped by another failure upstream (a failed seed test skips the
@@ -273,7 +273,7 @@ def test_the_schema_meta_and_the_dbt_tests_agree() -> None:
 def test_plain_dbt_build_fails_each_planted_mistake_by_name(tmp_path: Path) -> None:
     org = planted_org(tmp_path / "org")
     before = {path.name: path.read_bytes() for path in org.iterdir()}
-    wh = new_warehouse(tmp_path / "wh", TOKENLEDGER_ORG=str(org))
+    wh = new_warehouse(tmp_path / "wh", TOKENLEDGER_ORG=dbt_org_path(org))
     result = wh.dbt("build", check=False)
     assert result.returncode == 1
     failed = {match.group(2) for match in re.finditer(r"\b(FAIL|ERROR) \d+ (\S+)", result.stdout)}

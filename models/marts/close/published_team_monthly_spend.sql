@@ -1,7 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false, on_schema_change='append_new_columns') }}
 {#-
-  Month close. Closing a month (seeds/closed_months.csv) publishes its per-team lines from
-  fct_team_monthly_spend as publication_version 1; each approved restatement (seeds/restatements.csv)
+  Month close. Closing a month (org/closed_months.csv) publishes its per-team lines from
+  fct_team_monthly_spend as publication_version 1; each approved restatement (org/restatements.csv)
   publishes the month again as the next version, with its reason, in the order the restatements were
   made: a restatement is published once (known by month, reason, approver and date), and one that
   appears after others gets the next version even when its date is earlier. Append-only: a version once

@@ -1,6 +1,6 @@
 {#-
   Client (agency) billing: customer x month for every customer tag with usage. Each event is billed
-  under the seeds/client_rates.csv row in force on its UTC date:
+  under the org/client_rates.csv row in force on its UTC date:
   - token_rate: (input + output tokens) x rate_per_million_tokens / 1M (billable even when unpriced);
   - markup:     effective cost x (1 + markup_pct / 100);
   - at_cost:    the rate row sets neither: billed at effective cost;

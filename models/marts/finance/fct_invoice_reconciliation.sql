@@ -2,7 +2,7 @@
   Provider invoice reconciliation: provider x month, for every month with usage or an invoice.
   Our computed list and effective cost (fct_usage_events) against what the provider billed: its
   cost report (fct_provider_costs_daily, summed over the month) when one was landed for that
-  provider and month, else the invoice entered in seeds/provider_invoices.csv (invoice_source says
+  provider and month, else the invoice entered in org/provider_invoices.csv (invoice_source says
   which). variance_usd = invoiced - effective cost; variance_pct is relative
   to the invoice (4 decimals, truncated); within_tolerance compares |variance_pct| with
   var('invoice_tolerance_pct') (default 2). Unpriced events are counted: their cost is missing from

@@ -1,6 +1,6 @@
 {#-
   Report-level attribution: the providers' billed cost per month x team, through
-  seeds/team_aliases.csv (an OpenAI project_id or an Anthropic workspace_id mapped to a team). A
+  org/team_aliases.csv (an OpenAI project_id or an Anthropic workspace_id mapped to a team). A
   cost row whose project / workspace has no alias, or none at all, goes to 'unattributed'. A coarse
   cross-check of the request-level allocation (fct_team_monthly_spend), not a replacement: provider
   reports know projects and workspaces, not agents or people.

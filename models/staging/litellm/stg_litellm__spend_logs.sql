@@ -3,7 +3,7 @@
   the copy from the most recently loaded file wins (within one file, the later document, then
   record); the others are listed in audit.duplicate_records. The team (LiteLLM's team_id, else
   spend_logs_metadata.team, else a `team:` request tag) becomes the team tag through
-  seeds/team_aliases.csv (source = litellm); an unmapped one is kept as written (lower-cased), so
+  org/team_aliases.csv (source = litellm); an unmapped one is kept as written (lower-cased), so
   audit.unknown_team_tags shows it. LiteLLM's own `spend` is kept as reported_cost_usd.
 -#}
 with

@@ -1,4 +1,4 @@
-{#- Agent ownership (seeds/agent_directory.csv): blank team_id = a shared agent. Missing effective_from = always. -#}
+{#- Agent ownership (org/agent_directory.csv): blank team_id = a shared agent. Missing effective_from = always. -#}
 with
 
 source as (

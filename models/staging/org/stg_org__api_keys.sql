@@ -1,4 +1,4 @@
-{#- API keys (seeds/api_keys.csv): team keys name a team, personal keys an owner. -#}
+{#- API keys (org/api_keys.csv): team keys name a team, personal keys an owner. -#}
 with
 
 source as (

@@ -1,5 +1,5 @@
 {#-
-  Budgets (seeds/budgets.csv) per scope (team, project or customer) from a date on. warn_pct
+  Budgets (org/budgets.csv) per scope (team, project or customer) from a date on. warn_pct
   defaults to 80, critical_pct to 100, enforcement to `alert` (recorded for the gateway to act on;
   the warehouse reports, it does not block).
 -#}

@@ -1,5 +1,5 @@
 {#-
-  What an agency bills each customer (seeds/client_rates.csv) from a date on: cost plus markup_pct,
+  What an agency bills each customer (org/client_rates.csv) from a date on: cost plus markup_pct,
   or a fixed rate_per_million_tokens when that (optional) column is set. billing_method says which.
 -#}
 with

@@ -1,4 +1,4 @@
-{#- Closed months (seeds/closed_months.csv): month (YYYY-MM or a date in it), closed_on, closed_by. -#}
+{#- Closed months (org/closed_months.csv): month (YYYY-MM or a date in it), closed_on, closed_by. -#}
 with
 
 source as (

@@ -1,4 +1,4 @@
-{#- People (seeds/people.csv): a person's team from effective_from on. Missing effective_from = always. -#}
+{#- People (org/people.csv): a person's team from effective_from on. Missing effective_from = always. -#}
 with
 
 source as (

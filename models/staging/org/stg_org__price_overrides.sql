@@ -1,5 +1,5 @@
 {#-
-  Negotiated discounts (seeds/price_overrides.csv) off list price from a date on. A blank or `*`
+  Negotiated discounts (org/price_overrides.csv) off list price from a date on. A blank or `*`
   model_id is provider-wide (model_id NULL here). cost_factor = 1 - discount_pct / 100, exact at
   scale 6 (computed by multiplication, never DECIMAL / DECIMAL).
 -#}

@@ -1,4 +1,4 @@
-{#- Provider invoice totals per month (seeds/provider_invoices.csv); month is YYYY-MM or any date in the month. -#}
+{#- Provider invoice totals per month (org/provider_invoices.csv); month is YYYY-MM or any date in the month. -#}
 with
 
 source as (

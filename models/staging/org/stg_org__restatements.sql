@@ -1,5 +1,5 @@
 {#-
-  Approved restatements of closed months (seeds/restatements.csv): month, reason, approved_by and the
+  Approved restatements of closed months (org/restatements.csv): month, reason, approved_by and the
   optional restated_on. Each row publishes one new version of the month; restatement_seq orders a
   month's restatements within the seed (by restated_on, then reason). The version numbers are given
   at publication (published_team_monthly_spend), in the order the restatements were made.

@@ -1,4 +1,4 @@
-{#- How a shared agent's cost is split (seeds/shared_agent_rules.csv): even, headcount, usage or fixed. -#}
+{#- How a shared agent's cost is split (org/shared_agent_rules.csv): even, headcount, usage or fixed. -#}
 with
 
 source as (

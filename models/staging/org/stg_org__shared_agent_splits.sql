@@ -1,4 +1,4 @@
-{#- Participants of a shared agent's split (seeds/shared_agent_splits.csv); percent only for `fixed`. -#}
+{#- Participants of a shared agent's split (org/shared_agent_splits.csv); percent only for `fixed`. -#}
 with
 
 source as (

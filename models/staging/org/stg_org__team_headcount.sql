@@ -1,4 +1,4 @@
-{#- Headcount per team and month (seeds/team_headcount.csv), for headcount-weighted splits. -#}
+{#- Headcount per team and month (org/team_headcount.csv), for headcount-weighted splits. -#}
 with
 
 source as (

@@ -1,4 +1,4 @@
-{#- Teams (seeds/teams.csv). Ids are trimmed and lower-cased; merged_into / merged_on are optional columns. -#}
+{#- Teams (org/teams.csv). Ids are trimmed and lower-cased; merged_into / merged_on are optional columns. -#}
 with
 
 source as (

@@ -1,7 +1,7 @@
 {{ config(severity='warn') }}
 {#-
   A closed month whose lines would change (audit.restatement_candidates): published figures stay as
-  they are until a restatement is approved in seeds/restatements.csv. A warning, not a failure.
+  they are until a restatement is approved in org/restatements.csv. A warning, not a failure.
 -#}
 select
     month,
