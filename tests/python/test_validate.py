@@ -250,12 +250,13 @@ def test_the_schema_meta_and_the_dbt_tests_agree() -> None:
                 lacking.append(f"{seed['name']}: tl_documented_columns")
             unique = [t["tl_unique_combination"]["arguments"]["columns"] for t in seed.get("data_tests", [])
                       if isinstance(t, dict) and "tl_unique_combination" in t]
-            if unique != [seed["config"]["meta"]["key"]]:
-                lacking.append(f"{seed['name']}: meta key {seed['config']['meta'].get('key')} vs tl_unique_combination {unique}")
+            key = ((seed.get("config") or {}).get("meta") or {}).get("key")
+            if unique != [key]:
+                lacking.append(f"{seed['name']}: meta key {key} vs tl_unique_combination {unique}")
             model = staged.get(f"stg_org__{seed['name']}", {"columns": []})
             model_tests = {c["name"]: str(c.get("data_tests", [])) for c in model["columns"]}
             for column in seed["columns"]:
-                meta = column.get("config", {}).get("meta", {})
+                meta = (column.get("config") or {}).get("meta") or {}
                 tests = str(_seed_tests(column))
                 where = f"{seed['name']}.{column['name']}"
                 if meta.get("type") in ("date", "month", "decimal", "integer", "email") and "tl_castable" not in tests:
