@@ -21,6 +21,15 @@
     ]) }}
 {%- endmacro %}
 
+{#-
+  The sources whose staging rejects raw rows: each folder has stg_<name>__rejected_rows in the reject
+  contract (source, row_key, load_id, file_path, source_row_number, record_id, reject_reason,
+  raw_record), and audit.rejected_rows is their union. Every usage source, plus the provider reports.
+-#}
+{% macro tl_rejecting_sources() -%}
+    {{ return(tl_usage_sources() | map(attribute='name') | list + ['provider_reports']) }}
+{%- endmacro %}
+
 {#- The relation of a registry entry's `records` (or of any ['source', s, t] / ['ref', m] spec). -#}
 {% macro tl_registry_relation(spec) -%}
     {%- if spec[0] == 'source' -%}
@@ -101,6 +110,17 @@
     select
         {{ columns | join(',\n        ') }}
     from {{ ref('stg_' ~ src.name ~ '__attempts') }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- `select * from stg_<s>__rejected_rows union all ...` over every rejecting source (tl_rejecting_sources). -#}
+{% macro tl_union_rejected_rows() -%}
+    {%- for name in tl_rejecting_sources() %}
+    select * from {{ ref('stg_' ~ name ~ '__rejected_rows') }}
     {%- if not loop.last %}
 
     union all
