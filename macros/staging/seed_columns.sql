@@ -26,3 +26,17 @@
 {% macro tl_normalize_id(expr) -%}
     lower(nullif(trim({{ expr }}), ''))
 {%- endmacro %}
+
+{#- Levenshtein distance between two strings (insertions, deletions, substitutions). -#}
+{% macro tl_edit_distance(a, b) -%}
+    {%- set ns = namespace(previous=range(b | length + 1) | list) -%}
+    {%- for i in range(1, a | length + 1) -%}
+        {%- set current = [i] -%}
+        {%- for j in range(1, b | length + 1) -%}
+            {%- set cost = 0 if a[i - 1] == b[j - 1] else 1 -%}
+            {%- do current.append([ns.previous[j] + 1, current[j - 1] + 1, ns.previous[j - 1] + cost] | min) -%}
+        {%- endfor -%}
+        {%- set ns.previous = current -%}
+    {%- endfor -%}
+    {{ return(ns.previous[-1]) }}
+{%- endmacro %}
