@@ -123,6 +123,7 @@ def test_a_new_organisation_from_init_to_its_own_figures(tmp_path: Path) -> None
     expected = {team: sum((expected_cost(j) for j in JOBS if team_of_key[str(j[8])] == team), Decimal(0))
                 for team, _, _ in TEAMS}
     got = dict(wh.query("select team_id, cost_usd from marts.fct_team_monthly_spend where month = '2026-10-01'"))
+    assert got.pop("unattributed", 0) == 0, got  # every job's key names its team
     assert set(got) == set(expected), got
     for team, usd in expected.items():
         assert abs(Decimal(got[team]) - usd) < Decimal("1e-9"), (team, got[team], usd)
