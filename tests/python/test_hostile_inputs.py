@@ -329,7 +329,7 @@ def script(name: str, *args: str, db: Path, wait: str = "60") -> subprocess.Pope
 
 def empty_marts(db: Path) -> Path:
     """A warehouse whose alert sources exist and are empty: alerts.py reports nothing (exit 0)."""
-    import alerts
+    from tokenledger import alerts
 
     db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db)) as con:
@@ -355,7 +355,7 @@ def test_alerts_on_a_missing_or_unbuilt_warehouse_exit_3_with_one_line(tmp_path:
 
 
 def test_alerts_wait_for_the_writer_then_read(tmp_path: Path) -> None:
-    from common import warehouse_lock
+    from tokenledger.common import warehouse_lock
 
     db = empty_marts(tmp_path / "wh.duckdb")
     with warehouse_lock(db):  # a build in progress

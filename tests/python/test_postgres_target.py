@@ -218,7 +218,7 @@ def test_run_dbt_waits_for_the_postgres_writer_lock(sample_pair: tuple[Warehouse
     """tokenledger dbt --target postgres takes the warehouse's advisory lock (the one ingest takes)."""
     import subprocess
 
-    from common import PG_LOCK_KEY
+    from tokenledger.common import PG_LOCK_KEY
 
     _, pg = sample_pair
     command = [sys.executable, "-m", "tokenledger", "dbt", "parse", "--target", "postgres",
