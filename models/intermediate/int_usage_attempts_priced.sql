@@ -14,6 +14,12 @@
      price, else input ...), which is genai-prices' leaf decomposition of the usage.
   Pricing is computed once per distinct context, then joined back: set-based, no row loops.
   Money is exact: decimal(38, 24) (see macros/cross_db/money.sql).
+  Custom prices (stg_org__custom_prices) come first: an attempt whose provider has a custom price
+  matching its requested model (trimmed, lower-cased) in force on its UTC date is priced at those flat
+  rates plus the per-request fee, whether or not the catalog knows the model (no tiers, variants or
+  time-of-day windows). Of the rows in force, an exact match beats a prefix, a longer prefix a shorter
+  one, and for the same model and match the latest effective_from wins. price_source says which
+  priced the attempt: custom or catalog.
 -#}
 {%- set keys = [
     'input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_5m_mtok',
@@ -46,6 +52,12 @@ price_sets as (
 price_rates as (
 
     select * from {{ ref('price_rates') }}
+
+),
+
+custom_prices as (
+
+    select * from {{ ref('stg_org__custom_prices') }}
 
 ),
 
@@ -82,11 +94,89 @@ attempts_resolved as (
 
 ),
 
+custom_contexts as (
+
+    select distinct
+        provider,
+        lower(trim(model_requested)) as model_ref,
+        price_date
+    from attempts_resolved
+    where has_usage and provider is not null and model_requested is not null
+
+),
+
+custom_picks as (
+
+    -- The custom price of each (provider, model, date): the most specific row in force, then the latest.
+    select *
+    from (
+        select
+            custom_contexts.provider,
+            custom_contexts.model_ref,
+            custom_contexts.price_date,
+            custom_prices.model,
+            custom_prices.match,
+            custom_prices.effective_from,
+            custom_prices.input_mtok,
+            custom_prices.cache_read_mtok,
+            custom_prices.cache_write_5m_mtok,
+            custom_prices.cache_write_1h_mtok,
+            custom_prices.output_mtok,
+            custom_prices.input_audio_mtok,
+            custom_prices.output_audio_mtok,
+            custom_prices.request_usd,
+            row_number() over (
+                partition by custom_contexts.provider, custom_contexts.model_ref, custom_contexts.price_date
+                order by
+                    case when custom_prices.match = 'exact' then 0 else 1 end,
+                    length(custom_prices.model) desc,
+                    custom_prices.effective_from desc
+            ) as pick
+        from custom_contexts
+        inner join custom_prices
+            on custom_contexts.provider = custom_prices.provider
+                and custom_prices.effective_from <= custom_contexts.price_date
+                and (
+                    (custom_prices.match = 'exact' and custom_contexts.model_ref = custom_prices.model)
+                    or (
+                        custom_prices.match = 'prefix'
+                        and substr(custom_contexts.model_ref, 1, length(custom_prices.model)) = custom_prices.model
+                    )
+                )
+    ) as ranked
+    where pick = 1
+
+),
+
+attempts_custom as (
+
+    select
+        attempts_resolved.*,
+        custom.model as custom_price_model,
+        custom.match as custom_price_match,
+        custom.effective_from as custom_price_from,
+        custom.input_mtok as custom_input_mtok,
+        custom.cache_read_mtok as custom_cache_read_mtok,
+        custom.cache_write_5m_mtok as custom_cache_write_5m_mtok,
+        custom.cache_write_1h_mtok as custom_cache_write_1h_mtok,
+        custom.output_mtok as custom_output_mtok,
+        custom.input_audio_mtok as custom_input_audio_mtok,
+        custom.output_audio_mtok as custom_output_audio_mtok,
+        custom.request_usd as custom_request_usd
+    from attempts_resolved
+    left join custom_picks as custom
+        on attempts_resolved.has_usage
+            and attempts_resolved.provider = custom.provider
+            and lower(trim(attempts_resolved.model_requested)) = custom.model_ref
+            and attempts_resolved.price_date = custom.price_date
+
+),
+
 keyed as (
 
     select
         *,
-        case when model_id is not null and has_usage then
+        case when model_id is not null and has_usage and custom_price_model is null then
             {{ dbt.concat([
                 'model_provider_id', "'|'", 'model_id', "'|'", dbt.cast('price_date', api.Column.translate_type('string')),
                 "'|'", "coalesce(" ~ dbt.cast('price_time', api.Column.translate_type('string')) ~ ", '')",
@@ -94,7 +184,7 @@ keyed as (
                 "'|'", "case when variants_enabled then 'v' else '' end"
             ]) }}
         end as context_key
-    from attempts_resolved
+    from attempts_custom
 
 ),
 
@@ -306,6 +396,7 @@ priced as (
         {%- endfor %}
         case
             when not keyed.has_usage then 'no_usage'
+            when keyed.custom_price_model is not null then null
             when keyed.model_unpriced_reason is not null then keyed.model_unpriced_reason
         end as price_status
     from keyed
@@ -361,6 +452,15 @@ final as (
         case
             when price_status = 'no_usage' then cast(0 as {{ tl_money_type() }})
             when price_status is not null then null
+            when custom_price_model is not null then
+                coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'custom_input_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('input_audio_tokens', 'custom_input_audio_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('cache_read_tokens', 'custom_cache_read_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('cache_write_5m_tokens', 'custom_cache_write_5m_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('cache_write_1h_tokens', 'custom_cache_write_1h_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('output_tokens - output_audio_tokens', 'custom_output_mtok', 1000000) }}, 0)
+                + coalesce({{ tl_cost('output_audio_tokens', 'custom_output_audio_mtok', 1000000) }}, 0)
+                + cast(custom_request_usd as {{ tl_money_type() }})
             else
                 coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'input_mtok', 1000000) }}, 0)
                 + coalesce({{ tl_cost('input_audio_tokens', 'coalesce(input_audio_mtok, input_mtok)', 1000000) }}, 0)
@@ -376,7 +476,15 @@ final as (
                 + coalesce({{ tl_cost('output_audio_tokens', 'coalesce(output_audio_mtok, output_mtok)', 1000000) }}, 0)
                 + coalesce({{ tl_cost('web_search_requests', 'web_searches_kcount', 1000) }}, 0)
                 + coalesce({{ tl_cost('1', 'requests_kcount', 1000) }}, 0)
-        end as list_cost_usd
+        end as list_cost_usd,
+        case
+            when price_status is not null then null
+            when custom_price_model is not null then 'custom'
+            else 'catalog'
+        end as price_source,
+        custom_price_model,
+        custom_price_match,
+        custom_price_from
     from priced
 
 )

@@ -9,6 +9,9 @@
   in force on the event's UTC date for its provider and model (a model's own row wins over a
   provider-wide one); equal to list cost when no discount applies. Exact: the cost's part at 1e-12
   times the factor is exact at scale 18, the residue below 1e-12 is scaled and rounded at 1e-24.
+  An event priced from a custom price (price_source custom) is already at the price paid: a
+  provider-wide discount does not apply to it, only a row naming its model (its catalog model id,
+  or the requested model, trimmed and lower-cased, when the catalog does not know it).
 -#}
 with
 
@@ -69,6 +72,7 @@ model_attempts as (
             model_provider_id,
             is_batch,
             service_tier,
+            price_source,
             row_number() over (
                 partition by event_key
                 order by
@@ -116,11 +120,16 @@ discounts as (
         on first_attempts.event_key = model_attempts.event_key
     left join override_periods as model_override
         on model_attempts.provider = model_override.provider
-            and model_attempts.model_id = model_override.model_id
+            and model_override.model_id = case
+                when model_attempts.model_id is null and model_attempts.price_source = 'custom'
+                    then lower(trim(model_attempts.model_requested))
+                else model_attempts.model_id
+            end
             and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'model_override') }}
     left join override_periods as provider_override
         on model_attempts.provider = provider_override.provider
             and provider_override.model_id is null
+            and coalesce(model_attempts.price_source, '') <> 'custom'
             and {{ tl_in_force('cast(first_attempts.occurred_at as date)', 'provider_override') }}
 
 ),
@@ -183,7 +192,8 @@ final as (
         {{ tl_scale_money('rolled_up.list_cost_usd', 'rolled_up.cost_factor') }} as cost_usd,
         rolled_up.discount_pct,
         rolled_up.price_override_from,
-        rolled_up.last_load_id
+        rolled_up.last_load_id,
+        case when rolled_up.list_cost_usd is not null then model_attempts.price_source end as price_source
     from first_attempts
     inner join costed as rolled_up
         on first_attempts.event_key = rolled_up.event_key
