@@ -115,7 +115,7 @@ custom_picks as (
             custom_contexts.model_ref,
             custom_contexts.price_date,
             custom_prices.model,
-            custom_prices.match,
+            custom_prices.match_type,
             custom_prices.effective_from,
             custom_prices.input_mtok,
             custom_prices.cache_read_mtok,
@@ -128,18 +128,18 @@ custom_picks as (
             row_number() over (
                 partition by custom_contexts.provider, custom_contexts.model_ref, custom_contexts.price_date
                 order by
-                    case when custom_prices.match = 'exact' then 0 else 1 end,
+                    case when custom_prices.match_type = 'exact' then 0 else 1 end,
                     length(custom_prices.model) desc,
                     custom_prices.effective_from desc
             ) as pick
         from custom_contexts
         inner join custom_prices
             on custom_contexts.provider = custom_prices.provider
-                and custom_prices.effective_from <= custom_contexts.price_date
+                and custom_contexts.price_date >= custom_prices.effective_from
                 and (
-                    (custom_prices.match = 'exact' and custom_contexts.model_ref = custom_prices.model)
+                    (custom_prices.match_type = 'exact' and custom_contexts.model_ref = custom_prices.model)
                     or (
-                        custom_prices.match = 'prefix'
+                        custom_prices.match_type = 'prefix'
                         and substr(custom_contexts.model_ref, 1, length(custom_prices.model)) = custom_prices.model
                     )
                 )
@@ -153,7 +153,7 @@ attempts_custom as (
     select
         attempts_resolved.*,
         custom.model as custom_price_model,
-        custom.match as custom_price_match,
+        custom.match_type as custom_price_match,
         custom.effective_from as custom_price_from,
         custom.input_mtok as custom_input_mtok,
         custom.cache_read_mtok as custom_cache_read_mtok,
@@ -452,15 +452,16 @@ final as (
         case
             when price_status = 'no_usage' then cast(0 as {{ tl_money_type() }})
             when price_status is not null then null
-            when custom_price_model is not null then
-                coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'custom_input_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('input_audio_tokens', 'custom_input_audio_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('cache_read_tokens', 'custom_cache_read_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('cache_write_5m_tokens', 'custom_cache_write_5m_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('cache_write_1h_tokens', 'custom_cache_write_1h_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('output_tokens - output_audio_tokens', 'custom_output_mtok', 1000000) }}, 0)
-                + coalesce({{ tl_cost('output_audio_tokens', 'custom_output_audio_mtok', 1000000) }}, 0)
-                + cast(custom_request_usd as {{ tl_money_type() }})
+            when custom_price_model is not null
+                then
+                    coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'custom_input_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('input_audio_tokens', 'custom_input_audio_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('cache_read_tokens', 'custom_cache_read_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('cache_write_5m_tokens', 'custom_cache_write_5m_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('cache_write_1h_tokens', 'custom_cache_write_1h_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('output_tokens - output_audio_tokens', 'custom_output_mtok', 1000000) }}, 0)
+                    + coalesce({{ tl_cost('output_audio_tokens', 'custom_output_audio_mtok', 1000000) }}, 0)
+                    + cast(custom_request_usd as {{ tl_money_type() }})
             else
                 coalesce({{ tl_cost('uncached_input_tokens - input_audio_tokens', 'input_mtok', 1000000) }}, 0)
                 + coalesce({{ tl_cost('input_audio_tokens', 'coalesce(input_audio_mtok, input_mtok)', 1000000) }}, 0)
