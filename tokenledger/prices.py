@@ -335,7 +335,7 @@ def loaded_custom_prices_differ(con: duckdb.DuckDBPyConnection, org: Path) -> bo
     quoted = ", ".join(f'"{c}"' for c in header)
     loaded = sorted(tuple("" if v is None else str(v) for v in r)
                     for r in con.execute(f"select {quoted} from seeds.custom_prices").fetchall())
-    wanted = sorted(tuple(row.get(c, "") or "" for c in header) for row in rows)
+    wanted = sorted(tuple(row.values.get(c, "") or "" for c in header) for row in rows)
     return loaded != wanted
 
 
