@@ -260,9 +260,9 @@ def custom_price(con: duckdb.DuckDBPyConnection, model_ref: str, provider: str |
     beats prefix, a longer prefix a shorter one, then the latest effective_from. Any provider when None."""
     columns = ", ".join(CUSTOM_RATES)
     rows = con.execute(
-        f"select provider, model, match_type, effective_from, {columns}, note from staging.stg_org__custom_prices "
+        f"select provider, model, match, effective_from, {columns}, note from staging.stg_org__custom_prices "
         "where effective_from <= ? and (? is null or provider = ?) "
-        "and ((match_type = 'exact' and model = ?) or (match_type = 'prefix' and starts_with(?, model)))",
+        "and ((match = 'exact' and model = ?) or (match = 'prefix' and starts_with(?, model)))",
         [on, provider, provider, model_ref, model_ref]).fetchall()
     if not rows:
         return None

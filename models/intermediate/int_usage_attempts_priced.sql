@@ -115,7 +115,7 @@ custom_picks as (
             custom_contexts.model_ref,
             custom_contexts.price_date,
             custom_prices.model,
-            custom_prices.match_type,
+            custom_prices.match,
             custom_prices.effective_from,
             custom_prices.input_mtok,
             custom_prices.cache_read_mtok,
@@ -128,7 +128,7 @@ custom_picks as (
             row_number() over (
                 partition by custom_contexts.provider, custom_contexts.model_ref, custom_contexts.price_date
                 order by
-                    case when custom_prices.match_type = 'exact' then 0 else 1 end,
+                    case when custom_prices.match = 'exact' then 0 else 1 end,
                     length(custom_prices.model) desc,
                     custom_prices.effective_from desc
             ) as pick
@@ -137,9 +137,9 @@ custom_picks as (
             on custom_contexts.provider = custom_prices.provider
                 and custom_contexts.price_date >= custom_prices.effective_from
                 and (
-                    (custom_prices.match_type = 'exact' and custom_contexts.model_ref = custom_prices.model)
+                    (custom_prices.match = 'exact' and custom_contexts.model_ref = custom_prices.model)
                     or (
-                        custom_prices.match_type = 'prefix'
+                        custom_prices.match = 'prefix'
                         and substr(custom_contexts.model_ref, 1, length(custom_prices.model)) = custom_prices.model
                     )
                 )
@@ -153,7 +153,7 @@ attempts_custom as (
     select
         attempts_resolved.*,
         custom.model as custom_price_model,
-        custom.match_type as custom_price_match,
+        custom.match as custom_price_match,
         custom.effective_from as custom_price_from,
         custom.input_mtok as custom_input_mtok,
         custom.cache_read_mtok as custom_cache_read_mtok,
