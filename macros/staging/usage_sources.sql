@@ -2,7 +2,9 @@
   The usage-source registry: every source of request-level usage events, in one list. Each source's
   staging folder ends in `stg_<name>__attempts`, the conformed contract (tl_attempt_columns): the
   union of attempts, cross-source matching and the conservation test loop over this list, so adding a
-  source is its staging folder plus one entry here.
+  source is its staging folder plus one entry here. The folder also holds stg_<name>__record_copies
+  (its latest-copy rule, tl_record_copy_columns: audit.duplicate_records loops over it) and
+  stg_<name>__rejected_rows (the reject contract).
   Entry keys:
   - name: the `source` value of its events, and the <name> of stg_<name>__attempts;
   - records: where its landed records are counted for conservation, ['source', <source>, <table>]
@@ -121,6 +123,35 @@
 {% macro tl_union_rejected_rows() -%}
     {%- for name in tl_rejecting_sources() %}
     select * from {{ ref('stg_' ~ name ~ '__rejected_rows') }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+  The copy contract every stg_<name>__record_copies provides after its source's parsed columns: one row
+  per valid parsed row, each a copy of one record. copy_source (the registry name), copy_record_id (the
+  record's id), copy_row_key (the row's unique key within its source), copy_source_row_number (the row's
+  line or record number in its file), copy_rank (tl_copy_rank over the record's copies: 1 = the copy
+  staging keeps) and copies (how many valid copies of the record were landed). The parsed lineage
+  (load_id, file_path, record_hash) is among the parsed columns of every source.
+-#}
+{% macro tl_record_copy_columns() -%}
+    {{ return(['copy_source', 'copy_record_id', 'copy_row_key', 'copy_source_row_number', 'copy_rank', 'copies']) }}
+{%- endmacro %}
+
+{#-
+  `select <columns> from stg_<s>__record_copies union all ...` over every registered source (default
+  columns: tl_record_copy_columns, then the parsed lineage load_id, file_path, record_hash).
+-#}
+{% macro tl_union_record_copies(columns=none) -%}
+    {%- set columns = columns or tl_record_copy_columns() + ['load_id', 'file_path', 'record_hash'] -%}
+    {%- for src in tl_usage_sources() %}
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref('stg_' ~ src.name ~ '__record_copies') }}
     {%- if not loop.last %}
 
     union all

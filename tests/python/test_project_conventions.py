@@ -196,19 +196,32 @@ def test_project_text_speaks_of_the_product_only() -> None:
     assert not offenders, "\n".join(offenders[:20])
 
 
+def macro_body(text: str, name: str) -> str:
+    body = text[text.index(f"macro {name}"):]
+    return body[:body.index("endmacro")]
+
+
 def registered_sources() -> tuple[list[str], list[str]]:
     """The usage-source registry's names and the attempt contract, read from their one home."""
     text = (PROJECT_ROOT / "macros" / "staging" / "usage_sources.sql").read_text(encoding="utf-8")
-    registry = text[text.index("macro tl_usage_sources"):text.index("endmacro")]
-    contract = text[text.index("macro tl_attempt_columns"):]
-    contract = contract[:contract.index("endmacro")]
+    registry = macro_body(text, "tl_usage_sources")
+    contract = macro_body(text, "tl_attempt_columns")
     return re.findall(r"'name': '(\w+)'", registry), re.findall(r"'(\w+)'", contract)
+
+
+def copy_contract() -> list[str]:
+    """The copy contract every stg_<source>__record_copies ends in, read from its one home."""
+    text = (PROJECT_ROOT / "macros" / "staging" / "usage_sources.sql").read_text(encoding="utf-8")
+    return re.findall(r"'(\w+)'", macro_body(text, "tl_record_copy_columns"))
 
 
 def test_every_registered_source_is_sealed_and_read_through_the_registry(manifest: dict, sample_warehouse: Warehouse) -> None:
     """Each source's staging ends in stg_<source>__attempts with the contract columns first, in order; the
     union, the cross-source matching and the conservation test read every one of them (they loop over the
-    registry), and nothing downstream of staging reads a usage source's other staging models."""
+    registry), and nothing downstream of staging reads a usage source's other staging models. Its folder
+    also holds stg_<source>__record_copies (its latest-copy rule: the parsed columns, then the copy contract,
+    one copy_rank 1 per record) and stg_<source>__rejected_rows, which audit.duplicate_records and
+    audit.rejected_rows read (they loop over the registry too)."""
     names, contract = registered_sources()
     assert {"gateway", "jobs", "otel", "litellm"} <= set(names)
     nodes = {n["unique_id"]: n for n in manifest["nodes"].values()}
@@ -230,6 +243,26 @@ def test_every_registered_source_is_sealed_and_read_through_the_registry(manifes
     leaks = [f"{n['name']} reads {dep}" for n in project_nodes(manifest, "model") if layer_of(n) == "intermediate"
              for dep in n["depends_on"]["nodes"] if dep.startswith(source_prefixes) and dep not in attempts]
     assert not leaks, "\n".join(leaks)
+    # The latest-copy rule and the rejects live in the source's folder too.
+    copy_columns = copy_contract()
+    assert copy_columns[:2] == ["copy_source", "copy_record_id"] and "copy_rank" in copy_columns
+    readers = {n["name"]: set(n["depends_on"]["nodes"]) for n in nodes.values()
+               if n["name"] in ("audit_duplicate_records", "audit_rejected_rows")}
+    for name in names:
+        for model, reader in ((f"stg_{name}__record_copies", "audit_duplicate_records"),
+                              (f"stg_{name}__rejected_rows", "audit_rejected_rows")):
+            node = nodes.get(f"model.tokenledger.{model}")
+            assert node is not None, f"{name} has no {model}"
+            assert node["original_file_path"].startswith(f"models/staging/{name}/"), node["original_file_path"]
+            assert node["unique_id"] in readers[reader], f"{reader} does not read {model}"
+        got = [row[0] for row in sample_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ? "
+            "order by ordinal_position", [f"stg_{name}__record_copies"])]
+        assert got[-len(copy_columns):] == copy_columns, name
+        assert {"load_id", "file_path", "record_hash"} <= set(got), name
+        assert sample_warehouse.scalar(
+            f"select count(*) from (select copy_record_id from staging.stg_{name}__record_copies "
+            "group by copy_record_id having sum(case when copy_rank = 1 then 1 else 0 end) <> 1) as wrong") == 0, name
 
 
 def test_unit_test_names_fit_postgres_relation_names(manifest: dict) -> None:

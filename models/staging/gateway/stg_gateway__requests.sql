@@ -1,24 +1,21 @@
 {#-
   Valid gateway attempts, one row per request_id. When the same request_id was delivered more
   than once, the valid copy from the most recently loaded file wins (within one file, the later
-  line); the others are listed in audit.duplicate_records.
+  line); the others are listed in audit.duplicate_records. The rule lives in
+  stg_gateway__record_copies: this keeps its copy_rank 1.
 -#}
 with
 
-parsed as (
+record_copies as (
 
-    select * from {{ ref('base_gateway__requests_parsed') }}
+    select * from {{ ref('stg_gateway__record_copies') }}
 
 ),
 
-ranked as (
+latest_copies as (
 
-    select
-        *,
-        {{ tl_copy_rank('request_id', ['line_number']) }} as copy_rank,
-        count(*) over (partition by request_id) as copies
-    from parsed
-    where reject_reason is null
+    select * from record_copies
+    where copy_rank = 1
 
 ),
 
@@ -61,8 +58,7 @@ final as (
         file_path,
         line_number,
         record_hash
-    from ranked
-    where copy_rank = 1
+    from latest_copies
 
 )
 

@@ -1,24 +1,20 @@
 {#-
   Valid Jobs-export attempts, one row per job_id. Overlapping exports repeat rows: the valid copy
   from the most recently loaded file wins (within one file, the later row); the others are listed
-  in audit.duplicate_records.
+  in audit.duplicate_records. The rule lives in stg_jobs__record_copies: this keeps its copy_rank 1.
 -#}
 with
 
-parsed as (
+record_copies as (
 
-    select * from {{ ref('base_jobs__jobs_parsed') }}
+    select * from {{ ref('stg_jobs__record_copies') }}
 
 ),
 
-ranked as (
+latest_copies as (
 
-    select
-        *,
-        {{ tl_copy_rank('job_id', ['source_row_number']) }} as copy_rank,
-        count(*) over (partition by job_id) as copies
-    from parsed
-    where reject_reason is null
+    select * from record_copies
+    where copy_rank = 1
 
 ),
 
@@ -55,8 +51,7 @@ final as (
         file_path,
         source_row_number,
         record_hash
-    from ranked
-    where copy_rank = 1
+    from latest_copies
 
 )
 

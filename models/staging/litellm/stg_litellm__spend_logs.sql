@@ -4,13 +4,14 @@
   record); the others are listed in audit.duplicate_records. The team (LiteLLM's team_id, else
   spend_logs_metadata.team, else a `team:` request tag) becomes the team tag through
   org/team_aliases.csv (source = litellm); an unmapped one is kept as written (lower-cased), so
-  audit.unknown_team_tags shows it. LiteLLM's own `spend` is kept as reported_cost_usd.
+  audit.unknown_team_tags shows it. LiteLLM's own `spend` is kept as reported_cost_usd. The copy
+  rule lives in stg_litellm__record_copies: this keeps its copy_rank 1.
 -#}
 with
 
-parsed as (
+record_copies as (
 
-    select * from {{ ref('base_litellm__spend_logs_parsed') }}
+    select * from {{ ref('stg_litellm__record_copies') }}
 
 ),
 
@@ -21,57 +22,50 @@ aliases as (
 
 ),
 
-ranked as (
+latest_copies as (
 
-    select
-        *,
-        row_number() over (
-            partition by request_id
-            order by load_id desc, document_number desc, record_row_key desc
-        ) as copy_rank
-    from parsed
-    where reject_reason is null
+    select * from record_copies
+    where copy_rank = 1
 
 ),
 
 final as (
 
     select
-        ranked.request_id,
-        ranked.response_id,
-        ranked.call_type,
-        ranked.occurred_at,
-        ranked.provider_hint,
-        ranked.model_requested,
-        ranked.model_group,
-        ranked.api_base,
-        ranked.is_failed,
-        ranked.is_cache_hit,
-        ranked.has_usage,
-        ranked.api_key_id,
-        ranked.user_email,
-        ranked.litellm_team_id,
-        coalesce(aliases.team_id, lower(ranked.team_text)) as tag_team,
-        ranked.project,
-        ranked.environment,
-        ranked.customer,
-        ranked.request_tags,
-        ranked.reported_cost_usd,
-        ranked.uncached_input_tokens,
-        ranked.cache_read_tokens,
-        ranked.cache_write_5m_tokens,
-        ranked.cache_write_1h_tokens,
-        ranked.output_tokens,
-        ranked.reasoning_tokens,
-        ranked.source_input_tokens,
-        ranked.load_id,
-        ranked.file_path,
-        ranked.document_number,
-        ranked.record_hash
-    from ranked
+        latest_copies.request_id,
+        latest_copies.response_id,
+        latest_copies.call_type,
+        latest_copies.occurred_at,
+        latest_copies.provider_hint,
+        latest_copies.model_requested,
+        latest_copies.model_group,
+        latest_copies.api_base,
+        latest_copies.is_failed,
+        latest_copies.is_cache_hit,
+        latest_copies.has_usage,
+        latest_copies.api_key_id,
+        latest_copies.user_email,
+        latest_copies.litellm_team_id,
+        coalesce(aliases.team_id, lower(latest_copies.team_text)) as tag_team,
+        latest_copies.project,
+        latest_copies.environment,
+        latest_copies.customer,
+        latest_copies.request_tags,
+        latest_copies.reported_cost_usd,
+        latest_copies.uncached_input_tokens,
+        latest_copies.cache_read_tokens,
+        latest_copies.cache_write_5m_tokens,
+        latest_copies.cache_write_1h_tokens,
+        latest_copies.output_tokens,
+        latest_copies.reasoning_tokens,
+        latest_copies.source_input_tokens,
+        latest_copies.load_id,
+        latest_copies.file_path,
+        latest_copies.document_number,
+        latest_copies.record_hash
+    from latest_copies
     left join aliases
-        on ranked.team_text = aliases.external_id
-    where ranked.copy_rank = 1
+        on latest_copies.team_text = aliases.external_id
 
 )
 

@@ -3,7 +3,8 @@
   token usage can be usage events (others: collapse_rule = no_usage). The rules, in the order they apply:
   1. delivery: the same span (trace_id, span_id) delivered again keeps the copy from the most
      recently loaded file (within one file, the later document); the other copies are listed in
-     audit.duplicate_records and are not rows here;
+     audit.duplicate_records and are not rows here (the rule lives in stg_otel__record_copies: this
+     keeps its copy_rank 1);
   2. ancestor usage: a span with usage that has a descendant with usage, at any depth of the trace's
      span tree (agent -> step -> chat), is an aggregate (an agent span repeating or summing its calls'
      usage): usage is counted on the descendants (collapse_rule parent_usage). The tree follows
@@ -28,32 +29,15 @@
 {%- set max_depth = 64 -%}
 with recursive
 
-parsed as (
+record_copies as (
 
-    select * from {{ ref('base_otel__spans_parsed') }}
-
-),
-
-valid_spans as (
-
-    select * from parsed
-    where reject_reason is null
-        and span_id is not null
-
-),
-
-delivered as (
-
-    select
-        *,
-        {{ tl_copy_rank('trace_id, span_id', ['document_number', 'span_row_key']) }} as copy_rank
-    from valid_spans
+    select * from {{ ref('stg_otel__record_copies') }}
 
 ),
 
 spans as (
 
-    select * from delivered
+    select * from record_copies
     where copy_rank = 1
 
 ),
