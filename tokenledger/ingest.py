@@ -539,9 +539,9 @@ class Options:
 ACCEPT_COLUMNS_HINT = "(pass --accept-columns to load the file as is)"
 # The gateway JSONL objects whose keys are checked, and the model whose JSON paths name the known keys.
 GATEWAY_MODEL = PROJECT_ROOT / "models" / "staging" / "gateway" / "base" / "base_gateway__requests_parsed.sql"
-# Gateway JSONL lines whose keys are checked: the first NEAR_MISS_HEAD lines and every NEAR_MISS_STRIDE-th after.
-NEAR_MISS_HEAD = 10_000
-NEAR_MISS_STRIDE = 1_000
+# Gateway JSONL lines whose keys are checked: the first NEAR_MISS_HEAD lines and NEAR_MISS_SPREAD more, evenly spread.
+NEAR_MISS_HEAD = 1_000
+NEAR_MISS_SPREAD = 1_000
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
@@ -623,25 +623,37 @@ def gateway_known_keys() -> dict[str, tuple[str, ...]]:
 
 def check_gateway_keys(con: duckdb.DuckDBPyConnection, lin: Lineage) -> None:
     """Refuse a gateway JSONL load (inside its transaction) when a checked object of a sampled line has a
-    near-miss of a key staging reads (`outputTokens`, `cached_input_token`): the value would be ignored."""
+    near-miss of a key staging reads (`outputTokens`, `cached_input_token`): the value would be ignored.
+    The sampled lines (the first NEAR_MISS_HEAD and NEAR_MISS_SPREAD more, evenly spread) are parsed here;
+    a line that is not a JSON object is staging's to reject."""
     levels = gateway_known_keys()
-    sample = (f"select try_cast(raw_line as json) as j, line_number from raw.gateway_requests where {lin.where} "
-              f"and (line_number <= {NEAR_MISS_HEAD} or line_number % {NEAR_MISS_STRIDE} = 0)")
-    selects = " union all ".join(
-        f"select {sql_str(level)} as level, line_number, json_keys(j, {sql_str(level)}) as keys from sample "
-        f"where json_type(j, {sql_str(level)}) = 'OBJECT'"
-        for level in levels
+    (last,) = con.execute(f"select coalesce(max(line_number), 0) from raw.gateway_requests where {lin.where}").fetchone()  # type: ignore[misc]
+    stride = max(1, int(last) // NEAR_MISS_SPREAD)
+    con.execute(
+        f"select line_number, raw_line from raw.gateway_requests where {lin.where} and raw_line is not null "
+        f"and (line_number <= {NEAR_MISS_HEAD} or line_number % {stride} = 0) order by line_number"
     )
-    rows = con.execute(
-        f"with sample as ({sample}) select level, min(line_number), keys from ({selects}) group by level, keys order by 2"
-    ).fetchall()
-    for level, line_number, keys in rows:
-        for key in keys:
-            suggestion = near_miss(key, levels[level], present=keys)
-            if suggestion is not None:
-                prefix = "" if level == "$" else level.removeprefix("$.") + "."
-                name = json.dumps(prefix + key, ensure_ascii=False)
-                raise Refused(f"key {name} (line {line_number}) — did you mean {prefix}{suggestion}? {ACCEPT_COLUMNS_HINT}")
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    while batch := con.fetchmany(COPY_BATCH):
+        for line_number, raw_line in batch:
+            try:
+                record = json.loads(raw_line)
+            except (ValueError, RecursionError):
+                continue
+            for level, known in levels.items():
+                node: Any = record
+                for part in level.split(".")[1:]:
+                    node = node.get(part) if isinstance(node, dict) else None
+                if not isinstance(node, dict) or (level, keys := tuple(node)) in seen:
+                    continue
+                seen.add((level, keys))
+                for key in keys:
+                    suggestion = near_miss(key, known, present=keys)
+                    if suggestion is not None:
+                        prefix = "" if level == "$" else level.removeprefix("$.") + "."
+                        name = json.dumps(prefix + key, ensure_ascii=False)
+                        raise Refused(f"key {name} (line {line_number}) — did you mean {prefix}{suggestion}? "
+                                      f"{ACCEPT_COLUMNS_HINT}")
 
 
 # ---------------------------------------------------------------------------------------------
