@@ -113,14 +113,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "restatement candidate). Idempotent.",
     )
     parser.add_argument("load_id", type=int, metavar="LOAD_ID", help="the load (raw.load_manifest.load_id; ingest prints it)")
-    parser.add_argument("--reason", required=True, help="why the load is taken out (recorded; required)")
+    parser.add_argument("--reason", required=True, metavar="TEXT", help="why the load is taken out (recorded; required)")
     parser.add_argument("--by", default=None, metavar="NAME", help="who unloads (recorded; default: $USER)")
     parser.add_argument(
         "--target", choices=("duckdb", "postgres"), default="duckdb",
         help="the warehouse engine (default: duckdb); postgres is reached through $TOKENLEDGER_PG_*",
     )  # fmt: skip
     parser.add_argument(
-        "--db", type=Path, default=None, help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"
+        "--db", type=Path, default=None, metavar="PATH", help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"
     )
     args = parser.parse_args(argv)
     if not args.reason.strip():
