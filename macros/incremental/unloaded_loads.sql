@@ -11,9 +11,9 @@
      lines never move, and the difference is a restatement candidate).
 -#}
 
-{#- The unloaded loads' ids, as a subquery body. -#}
+{#- The unloaded loads' ids (stg_ingest__load_unloads), as a subquery body. -#}
 {% macro tl_unloaded_load_ids() -%}
-    select unloads.load_id from {{ source('ingest', 'load_unloads') }} as unloads where unloads.load_id is not null
+    select unloads.load_id from {{ ref('stg_ingest__load_unloads') }} as unloads
 {%- endmacro %}
 
 {#- The months that unloaded loads touched (as the ledger last saw them), as a subquery body. -#}

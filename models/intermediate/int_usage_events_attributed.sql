@@ -17,7 +17,7 @@ with
 events as (
 
     -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ source('ingest', 'load_unloads') }} (read by the incremental filter and the pre-hook)
+    -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('fct_usage_events') }}
     where {{ tl_reprocess_months_filter(ref('fct_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 
