@@ -104,26 +104,6 @@ def org_dir(option: Path | str | None = None) -> Path:
     return Path(raw).resolve() if raw else SAMPLE_ORG.resolve()
 
 
-def dbt_org_path(org: Path) -> str:
-    """The organisation folder as dbt must see it (TOKENLEDGER_ORG for dbt): a path relative to the project.
-
-    dbt writes each seed's compiled SQL under target/ at the seed's path joined to target/run/<project>/; an
-    absolute seed path would make that the seed file itself. A folder outside the project is reached through
-    a symlink, .tokenledger/orgs/<hash of its path>, so two organisations never share one."""
-    org = org.resolve()
-    if org.is_relative_to(PROJECT_ROOT.resolve()):
-        return str(org.relative_to(PROJECT_ROOT.resolve())) or "."
-    links = PROJECT_ROOT / ".tokenledger" / "orgs"
-    links.mkdir(parents=True, exist_ok=True)
-    link = links / hashlib.sha256(str(org).encode("utf-8")).hexdigest()[:16]
-    if not (link.is_symlink() and link.resolve() == org):
-        temporary = link.with_name(f"{link.name}.{os.getpid()}")
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(org, target_is_directory=True)
-        temporary.replace(link)
-    return str(link.relative_to(PROJECT_ROOT))
-
-
 def add_org_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--org", type=Path, default=None, metavar="DIR",
                         help="the organisation folder (default: $TOKENLEDGER_ORG, else the sample's data/sample/org)")

@@ -3,7 +3,7 @@
     tokenledger dbt build [dbt args ...]
 
 Same as `dbt <args> --profiles-dir profiles` from the project root (with TOKENLEDGER_ORG, the organisation
-folder, as a path relative to the project: common.dbt_org_path), except that a second run that
+folder, made absolute: common.org_dir), except that a second run that
 overlaps (a scheduler firing while a build is still going) waits for the lock, bounded by
 TOKENLEDGER_LOCK_WAIT seconds, instead of colliding with the running writer. With `--target postgres`
 the lock is the Postgres warehouse's advisory lock (the one `tokenledger ingest --target postgres` takes): two
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from tokenledger.common import PROJECT_ROOT, dbt_org_path, default_db_path, org_dir, pg_conninfo, postgres_lock, warehouse_lock
+from tokenledger.common import PROJECT_ROOT, default_db_path, org_dir, pg_conninfo, postgres_lock, warehouse_lock
 
 
 def target(argv: list[str]) -> str | None:
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *argv, "--profiles-dir", str(PROJECT_ROOT / "profiles"), "--project-dir", str(PROJECT_ROOT)]
     db = default_db_path()
-    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_ORG": dbt_org_path(org_dir())}
+    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_ORG": str(org_dir())}
     if target(argv) == "postgres":
         import psycopg
 
