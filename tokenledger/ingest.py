@@ -39,6 +39,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -47,7 +48,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -521,6 +522,138 @@ def json_kind(con: duckdb.DuckDBPyConnection, source: str, params: list[str] | N
     if kind == "empty page":
         raise Refused(EMPTY_REPORT_PAGE)
     return top, kind
+
+
+# ---------------------------------------------------------------------------------------------
+# Near-miss column names: a typo of a known column (or key) is refused, not kept as an unknown one
+
+
+@dataclass(frozen=True)
+class Options:
+    """How `tokenledger ingest` treats a file beyond its content (its flags)."""
+
+    reload: bool = False  # load bytes again whose earlier load was unloaded (tokenledger unload)
+    accept_columns: bool = False  # land a file whose column names are near-misses of known ones as is
+
+
+ACCEPT_COLUMNS_HINT = "(pass --accept-columns to load the file as is)"
+# The gateway JSONL objects whose keys are checked, and the model whose JSON paths name the known keys.
+GATEWAY_MODEL = PROJECT_ROOT / "models" / "staging" / "gateway" / "base" / "base_gateway__requests_parsed.sql"
+# Gateway JSONL lines whose keys are checked: the first NEAR_MISS_HEAD lines and NEAR_MISS_SPREAD more, evenly spread.
+NEAR_MISS_HEAD = 1_000
+NEAR_MISS_SPREAD = 1_000
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def snake_name(name: str) -> str:
+    """A column name as snake_case: camelCase split, spaces, dots and hyphens as underscores, lower-cased."""
+    return _SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", name.strip())).lower().strip("_")
+
+
+def edit_distance(a: str, b: str, cap: int) -> int:
+    """Optimal string alignment distance (insert, delete, substitute, swap two neighbours), at most cap + 1."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    before: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
+    return min(previous[-1], cap + 1)
+
+
+def allowed_distance(known: str) -> int:
+    """How far a name may be from a known one to count as its misspelling: scaled by the known name's length
+    (2 edits from a 3-letter name is another word). Names of fewer than 5 letters only match by case,
+    spacing or camelCase."""
+    return 0 if len(known) < 5 else 1 if len(known) < 8 else 2
+
+
+def near_miss(name: str, known: Sequence[str], present: Iterable[str] = ()) -> str | None:
+    """The known name that `name` misspells, or None: `name` (case-folded, and as snake_case) is within
+    allowed_distance of it but is not itself a known name, and that known name is not also present."""
+    folded = name.strip().lower()
+    if folded in known:
+        return None
+    forms = {folded, snake_name(name)}
+    skip = {p.strip().lower() for p in present}
+    best: tuple[int, str] | None = None
+    for candidate in known:
+        if candidate in skip:
+            continue
+        cap = allowed_distance(candidate)
+        distance = min(edit_distance(form, candidate, cap) for form in forms)
+        if distance <= cap and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return None if best is None else best[1]
+
+
+def near_miss_message(name: str, suggestion: str, where: str = "column") -> str:
+    return f"{where} {json.dumps(name, ensure_ascii=False)} — did you mean {suggestion}? {ACCEPT_COLUMNS_HINT}"
+
+
+def check_jobs_header(header: Sequence[str]) -> None:
+    """Refuse a Jobs CSV whose header has a near-miss of a known column (`cached_input_token`, `Input Tokens`)."""
+    for name in header:
+        suggestion = near_miss(name, JOBS_COLUMNS, present=header)
+        if suggestion is not None:
+            raise Refused(near_miss_message(name, suggestion), JOBS_CSV)
+
+
+@cache
+def gateway_known_keys() -> dict[str, tuple[str, ...]]:
+    """JSON path of a checked gateway object -> the keys staging reads in it, from the JSON paths of the
+    gateway's base model (GATEWAY_MODEL): the top level, response.usage and the objects staging reads in it."""
+    paths = re.findall(r"'\$\.([A-Za-z0-9_.]+)'", GATEWAY_MODEL.read_text(encoding="utf-8"))
+    levels: dict[str, set[str]] = {"$": set(), "$.response.usage": set()}
+    for path in paths:
+        parts = path.split(".")
+        levels["$"].add(parts[0])
+        if parts[:2] == ["response", "usage"] and len(parts) > 2:
+            levels["$.response.usage"].add(parts[2])
+            if len(parts) > 3:
+                levels.setdefault("$.response.usage." + parts[2], set()).add(parts[3])
+    return {level: tuple(sorted(keys)) for level, keys in levels.items()}
+
+
+def check_gateway_keys(con: duckdb.DuckDBPyConnection, lin: Lineage) -> None:
+    """Refuse a gateway JSONL load (inside its transaction) when a checked object of a sampled line has a
+    near-miss of a key staging reads (`outputTokens`, `cached_input_token`): the value would be ignored.
+    The sampled lines (the first NEAR_MISS_HEAD and NEAR_MISS_SPREAD more, evenly spread) are parsed here;
+    a line that is not a JSON object is staging's to reject."""
+    levels = gateway_known_keys()
+    (last,) = con.execute(f"select coalesce(max(line_number), 0) from raw.gateway_requests where {lin.where}").fetchone()  # type: ignore[misc]
+    stride = max(1, int(last) // NEAR_MISS_SPREAD)
+    con.execute(
+        f"select line_number, raw_line from raw.gateway_requests where {lin.where} and raw_line is not null "
+        f"and (line_number <= {NEAR_MISS_HEAD} or line_number % {stride} = 0) order by line_number"
+    )
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    while batch := con.fetchmany(COPY_BATCH):
+        for line_number, raw_line in batch:
+            try:
+                record = json.loads(raw_line)
+            except (ValueError, RecursionError):
+                continue
+            for level, known in levels.items():
+                node: Any = record
+                for part in level.split(".")[1:]:
+                    node = node.get(part) if isinstance(node, dict) else None
+                if not isinstance(node, dict) or (level, keys := tuple(node)) in seen:
+                    continue
+                seen.add((level, keys))
+                for key in keys:
+                    suggestion = near_miss(key, known, present=keys)
+                    if suggestion is not None:
+                        prefix = "" if level == "$" else level.removeprefix("$.") + "."
+                        name = json.dumps(prefix + key, ensure_ascii=False)
+                        raise Refused(f"key {name} (line {line_number}) — did you mean {prefix}{suggestion}? "
+                                      f"{ACCEPT_COLUMNS_HINT}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1038,8 +1171,12 @@ def land_rows(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, li
         return land_csv(con, source, sniffed, lin, litellm_target(sniffed.header), exact_positions=not fallback)
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan: FileScan, started_at: datetime) -> Outcome:
+def load_file(
+    con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan: FileScan, started_at: datetime,
+    options: Options = Options(),
+) -> Outcome:  # fmt: skip
     """Raw rows + manifest row in ONE transaction; when the fast path cannot finish, redo with the fallback.
+    A gateway JSONL load whose keys near-miss the known ones is refused here, before the commit (check_gateway_keys).
 
     JSONL content with a 0x1F byte takes the fallback reader: known from the hash pass for a plain
     file, from scan_content (run before the load) for a gzip file.
@@ -1059,6 +1196,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan
                 con.execute("reset force_compression")  # in case zstd_text could not reset it
                 fallback = True
                 continue
+            if sniffed.file_format == GATEWAY_JSONL and not options.accept_columns:
+                check_gateway_keys(con, lin)
             insert_manifest_row(
                 con, load_id=lin.load_id, path=path, sha=scan.sha256, file_bytes=scan.size,
                 file_format=sniffed.file_format, rows=landed.rows, status="loaded", message=landed.message,
@@ -1068,8 +1207,11 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan
             return Outcome("loaded", lin.load_id, landed.rows, landed.message)
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
-    """Load, skip or refuse one file. A problem with the file refuses that file only."""
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: Options = Options()) -> Outcome:
+    """Load, skip or refuse one file. A problem with the file refuses that file only.
+
+    Bytes already loaded are skipped; bytes whose load was unloaded (raw.load_unloads) are skipped too,
+    unless options.reload: then they land again as a new load."""
     started_at = utc_now()
     path = path.absolute()
     scan: FileScan | None = None
@@ -1079,21 +1221,29 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
             raise Refused(problem)
         scan = scan_file(path)
         previous = con.execute(
-            "select load_id, format from raw.load_manifest where file_sha256 = ? and status = 'loaded' "
-            "order by load_id limit 1",
+            "select m.load_id, m.format, u.unloaded_at, u.unloaded_by, u.unload_reason "
+            "from raw.load_manifest m left join raw.load_unloads u on u.load_id = m.load_id "
+            "where m.file_sha256 = ? and m.status = 'loaded' order by u.load_id is not null, m.load_id limit 1",
             [scan.sha256],
         ).fetchone()
-        if previous is not None:
+        if previous is not None and previous[2] is None:
             message = f"already loaded as load {previous[0]}"
             return record_outcome(con, path, scan, previous[1], "skipped", message, started_at)
+        if previous is not None and not options.reload:
+            load_id, previous_format, unloaded_at, unloaded_by, reason = previous
+            message = (f"unloaded as load {load_id} (by {unloaded_by} at {unloaded_at:%Y-%m-%d %H:%M} UTC: {reason}); "
+                       "pass --reload to load it again")
+            return record_outcome(con, path, scan, previous_format, "skipped", message, started_at)
         sniffed = sniff(con, path, scan)
         file_format = sniffed.file_format
+        if sniffed.file_format == JOBS_CSV and not options.accept_columns:
+            check_jobs_header(sniffed.header)
         if sniffed.layout != DOCUMENT:  # one record per line (or CSV record): every line must fit the limit
             if scan.gzip:
                 scan = scan_content(path, scan)
             if scan.long_line is not None:
                 raise Refused(long_line_message(*scan.long_line, limit("TOKENLEDGER_MAX_LINE_BYTES")))
-        return load_file(con, path, sniffed, scan, started_at)
+        return load_file(con, path, sniffed, scan, started_at, options)
     except Exception as exc:
         with contextlib.suppress(duckdb.Error):
             con.rollback()  # raises when no transaction is open
@@ -1113,6 +1263,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> Outcome:
 # --target postgres: DuckDB parses in memory, psycopg COPY lands each load in Postgres
 
 MANIFEST = "raw.load_manifest"
+UNLOADS = "raw.load_unloads"
 DATA_TABLES = ("raw.gateway_requests", "raw.jobs_export", "raw.source_documents")
 COPY_BATCH = 10_000  # rows fetched from DuckDB at a time
 # The raw tables' DuckDB column types -> the Postgres type a binary COPY sends (~25% faster than text COPY).
@@ -1140,6 +1291,9 @@ def mirror_manifest(pg: psycopg.Connection[Any], con: duckdb.DuckDBPyConnection)
     ).fetchall()
     if rows:
         con.executemany(f"insert into {MANIFEST} ({columns}) values ({', '.join('?' * len(rows[0]))})", rows)
+    unloads = pg.execute(f"select load_id, unloaded_at, unloaded_by, unload_reason from {UNLOADS}").fetchall()
+    if unloads:  # the skip check reads them (bytes whose load was unloaded)
+        con.executemany(f"insert into {UNLOADS} values (?, ?, ?, ?)", unloads)
 
 
 def copy_to_postgres(
@@ -1181,7 +1335,7 @@ def publish(pg: psycopg.Connection[Any], con: duckdb.DuckDBPyConnection, outcome
     return outcome
 
 
-def ingest_into_postgres(files: Sequence[Path], tty: bool) -> int:
+def ingest_into_postgres(files: Sequence[Path], tty: bool, options: Options = Options()) -> int:
     """--target postgres: each file is ingested into an in-memory DuckDB, then published to Postgres."""
     try:
         pg = psycopg.connect(pg_conninfo(), autocommit=True)
@@ -1195,7 +1349,7 @@ def ingest_into_postgres(files: Sequence[Path], tty: bool) -> int:
                 pg.execute(statement)
             ensure_raw_tables(con)
             mirror_manifest(pg, con)
-            return ingest_all(con, files, tty, publish=partial(publish, pg, con))
+            return ingest_all(con, files, tty, publish=partial(publish, pg, con), options=options)
     except psycopg.Error as exc:  # setup failed, or the connection was lost mid-run
         print(f"ingest: Postgres warehouse {pg_label()}: {first_line(exc)}", file=sys.stderr)
         return 2
@@ -1274,6 +1428,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--db", type=Path, default=None, help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"
     )
+    parser.add_argument(
+        "--accept-columns", action="store_true",
+        help="load a file as is even when a column name (Jobs CSV) or key (gateway JSONL) looks like a misspelling of "
+        "a known one (by default such a file is refused: `did you mean ...?`)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reload", action="store_true",
+        help="land bytes again whose earlier load was unloaded (tokenledger unload); by default they are skipped",
+    )  # fmt: skip
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursed, sorted)")
     args = parser.parse_args(argv)
     if args.target == "postgres" and args.db is not None:
@@ -1286,7 +1449,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def ingest_all(
     con: duckdb.DuckDBPyConnection, files: Sequence[Path], tty: bool,
-    publish: Callable[[Outcome], Outcome] | None = None,
+    publish: Callable[[Outcome], Outcome] | None = None, options: Options = Options(),
 ) -> int:  # fmt: skip
     """Ingest the files in order into `con` (raw tables present), reporting each; returns the exit status.
 
@@ -1296,7 +1459,7 @@ def ingest_all(
     refused = 0
     for path in files:
         started = time.perf_counter()
-        outcome = ingest_file(con, path)
+        outcome = ingest_file(con, path, options)
         if publish is not None:
             outcome = publish(outcome)
         report(outcome, str(path), time.perf_counter() - started, sys.stdout, sys.stderr, tty)
@@ -1313,8 +1476,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in LIMITS:
         limit(name)  # a bad setting stops the run before anything is touched
     tty = sys.stderr.isatty()
+    options = Options(reload=args.reload, accept_columns=args.accept_columns)
     if args.target == "postgres":
-        return max(ingest_into_postgres(files, tty), 1 if problems else 0)
+        return max(ingest_into_postgres(files, tty, options), 1 if problems else 0)
     db = args.db if args.db is not None else default_db_path()
     with contextlib.ExitStack() as stack:
         try:
@@ -1330,7 +1494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         try:
             ensure_raw_tables(con)
-            return max(ingest_all(con, files, tty), 1 if problems else 0)
+            return max(ingest_all(con, files, tty, options=options), 1 if problems else 0)
         finally:
             con.close()
 

@@ -6,7 +6,8 @@
   2. fall within the lookback: from the month of (its latest occurred_at - var('lookback_days'),
      default 3) on;
   3. are open (not in org/closed_months.csv) when var('reprocess_open_months') is true (default):
-     a price refresh or a seed edit re-prices and re-attributes the open months on the next run.
+     a price refresh or a seed edit re-prices and re-attributes the open months on the next run;
+  4. were touched by an unloaded load (tl_unloaded_months, macros/incremental/unloaded_loads.sql).
   Closed months are not recomputed for seed or price edits: run `dbt build --full-refresh` to do so
   deliberately; their published lines never move (marts.published_team_monthly_spend) and the
   differences show in audit.restatement_candidates. Returns a predicate on the upstream rows.
@@ -21,6 +22,8 @@
             where {{ month_column }} >= (
                 select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days', 3), 'max(occurred_at)')) }} from {{ this }}
             )
+            union
+            {{ tl_unloaded_months() }}
             {%- if var('reprocess_open_months', true) %}
                 union
                 select {{ month_column }} from {{ upstream }}

@@ -21,6 +21,13 @@
         started_at timestamp,
         loaded_at timestamp
     );
+    {#- A load taken out of the ledger (`tokenledger unload`): one row per unloaded load, never deleted. #}
+    create table if not exists raw.load_unloads (
+        load_id bigint,
+        unloaded_at timestamp,
+        unloaded_by varchar,
+        unload_reason varchar
+    );
     create table if not exists raw.gateway_requests (
         load_id bigint,
         file_path varchar,

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_month', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_month', on_schema_change='fail',
+          pre_hook="{{ tl_drop_unloaded_months('event_month') }}") }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:
   1. price context = the model (after resolution), the request's UTC date (and time of day for
@@ -31,7 +32,8 @@ with
 
 attempts as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
+    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
+    -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_unioned') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_attempts_unioned'), 'event_month', 'load_id', 'load_id') }}
 

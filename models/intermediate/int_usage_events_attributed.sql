@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail',
+          pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
 {#-
   The attribution spine: which team pays for each event, first match wins, as of the event's UTC date.
   1. tag          the event's team tag names a team in teams.csv (merged teams included)     HIGH
@@ -15,7 +16,8 @@ with
 
 events as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
+    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
+    -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('fct_usage_events') }}
     where {{ tl_reprocess_months_filter(ref('fct_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 

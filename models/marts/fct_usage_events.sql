@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail',
+          pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
 {#-
   One row per logical usage event: a request and its retries (attempts linked by retry_of) are one
   event keyed by the first attempt's id. Tokens and cost are summed over the attempts that reported
@@ -17,7 +18,8 @@ with
 
 attempts as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }} (the incremental filter reads it)
+    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
+    -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_priced') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id') }}
 

@@ -342,3 +342,25 @@ def test_an_unreachable_server_exits_2_with_a_message(
     assert result.code == 2
     assert result.out == ""
     assert result.err.startswith("ingest: cannot reach the Postgres warehouse tokenledger@127.0.0.1:")
+
+
+def test_unload_and_reload_on_postgres(tmp_path: Path, pg: PgDatabase, run: Callable[..., Run],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from tokenledger import unload
+
+    jobs = write(tmp_path / "jobs.csv", HEADER + "\n" + job("j-1") + "\n")
+    assert run("--target", "postgres", jobs).code == 0
+    capsys.readouterr()
+    assert unload.main(["1", "--reason", "test export", "--by", "ops@corp.example", "--target", "postgres"]) == 0
+    assert capsys.readouterr().out.startswith(f"unloaded load 1 ({jobs.absolute()}, jobs_csv, 1 rows) by ops@corp.example")
+    assert unload.main(["1", "--reason", "again", "--target", "postgres"]) == 0
+    assert "already unloaded" in capsys.readouterr().out
+    assert unload.main(["7", "--reason", "none", "--target", "postgres"]) == 1
+    assert pg.query("select load_id, unloaded_by, unload_reason from raw.load_unloads") == [
+        (1, "ops@corp.example", "test export")]
+    skipped = run("--target", "postgres", jobs)
+    assert skipped.code == 0 and "unloaded as load 1 (by ops@corp.example" in skipped.out
+    reloaded = run("--target", "postgres", "--reload", jobs)
+    assert reloaded.code == 0 and reloaded.out.startswith(f"loaded {jobs}: 1 rows as load 3")
+    assert pg.query("select load_id, status from raw.load_manifest order by 1") == [
+        (1, "loaded"), (2, "skipped"), (3, "loaded")]

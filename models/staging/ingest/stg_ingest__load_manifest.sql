@@ -1,6 +1,7 @@
 {#-
   The ingest's bookkeeping (raw.load_manifest): one row per file the ingest saw, loaded, skipped
-  (already loaded) or refused. Marts read it through here (the close records the last load it saw).
+  (already loaded) or refused, with the unload of a load (raw.load_unloads, `tokenledger unload`)
+  when it was taken out of the ledger. Marts read it through here (the close records the last load it saw).
 -#}
 with
 
@@ -10,22 +11,34 @@ source as (
 
 ),
 
+unloads as (
+
+    select * from {{ source('ingest', 'load_unloads') }}
+
+),
+
 final as (
 
     select
-        {{ tl_key(['load_id', 'file_path', 'file_sha256', 'started_at']) }} as manifest_row_key,
-        load_id,
-        file_path,
-        file_name,
-        file_sha256,
-        file_bytes,
-        format,
-        rows,
-        status,
-        message,
-        started_at,
-        loaded_at
+        {{ tl_key(['source.load_id', 'source.file_path', 'source.file_sha256', 'source.started_at']) }} as manifest_row_key,
+        source.load_id,
+        source.file_path,
+        source.file_name,
+        source.file_sha256,
+        source.file_bytes,
+        source.format,
+        source.rows,
+        source.status,
+        source.message,
+        source.started_at,
+        source.loaded_at,
+        unloads.unloaded_at,
+        unloads.unloaded_by,
+        unloads.unload_reason
     from source
+    left join unloads
+        on source.load_id = unloads.load_id
+            and source.status = 'loaded'
 
 )
 

@@ -3,7 +3,8 @@
   events + duplicate copies + rejected rows + records set aside so a call counts once
   (audit.cross_source_duplicates) + records that are not calls (OTel spans that report no usage).
   Records: the registry's `records` (a raw row for the gateway and the Jobs export; a parsed span or
-  spend log, or an unreadable document, for OTel and LiteLLM, whose raw rows are whole documents).
+  spend log, or an unreadable document, for OTel and LiteLLM, whose raw rows are whole documents),
+  loads taken out of the ledger by `tokenledger unload` excepted.
   Returns the sources where the equation does not hold.
 -#}
 with
@@ -14,6 +15,7 @@ records as (
             '{{ src.name }}' as source,
             count(*) as n
         from {{ tl_registry_relation(src.records) }}
+        where load_id not in ({{ tl_unloaded_load_ids() }})
         {%- if not loop.last %}
             union all
         {%- endif %}
