@@ -292,3 +292,20 @@ def test_a_team_id_becomes_a_safe_file_name(team: str) -> None:
     assert part == team or part != file_name_part(team + "x")  # altered names carry a hash of the original
     if team == "search":
         assert part == "search"
+
+
+def test_the_memo_markdown_becomes_safe_html() -> None:
+    from tokenledger.mdhtml import to_html
+
+    memo = ("# Memo <b>x</b>\n\n## Headline\n\n- **Total: $1.00** (see `a_b`); fct_team_monthly_spend\n"
+            "line one\nline two\n\n| Team | Cost |\n|---|---:|\n| <script>alert(1)</script> (x\\|y) | **$1.00** |\n"
+            "| =HYPERLINK(\"h\") | $0.00 |\n\n_Figures from the marts._\n")
+    out = to_html(memo, heading_offset=2)
+    assert out.startswith("<h3>Memo &lt;b&gt;x&lt;/b&gt;</h3>\n<h4>Headline</h4>")
+    assert "<li><strong>Total: $1.00</strong> (see <code>a_b</code>); fct_team_monthly_spend</li>" in out
+    assert "<p>line one line two</p>" in out
+    assert "<script>" not in out
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt; (x|y)</td>" in out  # an escaped pipe stays in its cell
+    assert '<th style="text-align: right">Cost</th>' in out and '<td style="text-align: right"><strong>$1.00</strong></td>' in out
+    assert "<p><em>Figures from the marts.</em></p>" in out
+    assert "**" not in out and "|---" not in out and "## " not in out
