@@ -70,6 +70,9 @@ def test_alerts_show_the_published_cents_and_one_decimal(sample_warehouse: Wareh
         shown = utilisation.quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
         assert f"{status.upper():8} {scope} {scope_id} 2026-10: ${Decimal(cents) / 100:,.2f} of " in text
         assert f"({shown}%) as of" in text
+        # October is over: its forecast is its spend, in the same cents
+        assert f"{scope_id} 2026-10: ${Decimal(cents) / 100:,.2f} of " in text
+        assert re.search(rf"{scope_id} 2026-10: (\$[\d,.]+) of .* forecast \1 ", text), scope_id
         if scope == "team":
             line = sample_warehouse.scalar("select cost_cents from marts.rpt_chargeback_monthly "
                                            "where month = '2026-10-01' and team_id = ?", [scope_id])
