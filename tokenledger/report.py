@@ -49,6 +49,8 @@ from tokenledger.common import (
 )
 from tokenledger.export import (
     ExportError,
+    MonthData,
+    apply_publication,
     billed_events,
     fetch,
     month_total_cents,
@@ -129,6 +131,22 @@ def read_report(con: duckdb.DuckDBPyConnection, month: date, team: str | None) -
                                         "reconciliation_status from marts.fct_invoice_reconciliation where month = ? "
                                         "order by provider", [month])
     return report
+
+
+def use_published(report: dict[str, Any], data: MonthData, month: date, team: str | None) -> None:
+    """A closed month whose ledger moved shows its published lines, as the exports do (export.apply_publication):
+    the team lines and the month's bar in the spend chart; the drivers, recomputed figures, are left out."""
+    publication = data.memo.get("publication")
+    if not publication or not publication["moved"]:
+        return
+    lines = [line for line in data.chargeback if team is None or line["team_id"] == team]
+    if not lines:
+        raise ExportError(f"no published chargeback line for {month:%Y-%m} and team {team}")
+    report["lines"] = lines
+    report["history"] = [row for row in report["history"] if row["month"] != month] + [
+        {"month": month, "team_id": line["team_id"], "cost_cents": line["cost_cents"]} for line in lines]
+    report["drivers"] = []
+    report["published_version"] = publication["version"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -213,6 +231,7 @@ th, td { border-bottom: 1px solid #dee2e6; padding: 0.4rem 0.6rem; text-align: l
 .memo { background: #f8f9fa; padding: 0.2rem 1.2rem 0.8rem; border-radius: 8px; line-height: 1.45; }
 .memo table { margin: 0.6rem 0 1rem; } .memo li { margin: 0.2rem 0; }
 code { font-family: ui-monospace, monospace; font-size: 0.9em; background: #e9ecef; padding: 0 0.2em; border-radius: 3px; }
+.closed { background: #e7f5ff; padding: 0.5rem 1rem; border-radius: 6px; }
 .banner { background: #fff3bf; padding: 0.6rem 1rem; border-radius: 6px; font-weight: 600; }
 @page { size: A4 portrait; margin: 12mm; }
 @media print {
@@ -273,6 +292,9 @@ def render(month: date, report: dict[str, Any], memo: str | None, team: str | No
         f"<p class='sub'>tokenledger · figures from the marts · month {month:%Y-%m} · "
         f"{'showback (not billed)' if showback else 'chargeback'}</p>",
         "<div class='banner'>SHOWBACK — NOT BILLED: for information only</div>" if showback else "",
+        (f"<p class='closed' data-figure='published_version'>{month:%Y-%m} is closed: its published lines, version "
+         f"{report['published_version']}; the breakdown by model and agent is left out (recomputed figures).</p>"
+         if "published_version" in report else ""),
         f"<div class='kpis' data-total-cents='{total}'>{''.join(kpis)}</div>",
         team_table(lines),
         f"<p class='note'>{html.escape(EVENTS_NOTE)}</p>",
@@ -323,10 +345,10 @@ def main(argv: list[str] | None = None) -> int:
             if stale is not None:
                 raise ExportError(stale)
             report = read_report(con, args.month, team)
-            memo = None
-            if team is None:
-                data = read_month(con, args.month)
-                memo = render_memo(data, month_total_cents(data))
+            data = read_month(con, args.month)
+            apply_publication(con, data)
+            use_published(report, data, args.month, team)
+            memo = render_memo(data, month_total_cents(data)) if team is None else None
         except duckdb.Error as exc:
             raise ExportError(f"cannot read the marts of {args.db} ({str(exc).splitlines()[0]}); rebuild: make build") from None
         finally:
