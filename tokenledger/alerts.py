@@ -4,7 +4,11 @@
 
 One line per scope whose status or run-rate forecast is at or over a threshold, then one per spend
 anomaly of the month: a team's daily spike over its 28-day baseline, and the month's most expensive
-requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). Exit status:
+requests (text for people, JSON lines for machines, `kind` budget or spend_anomaly). The spend is shown
+as published: spend_to_date_cents, a team's cents being those of its chargeback line (largest
+remainder), never a re-rounding of the exact spend (and so is the forecast of a month that is over:
+it is the spend); percentages with one decimal, utilisation truncated so it never shows a threshold
+the status did not reach. Exit status:
 0 nothing to report, 1 at least one warning (a budget warning or a daily spike), 2 at least one
 critical budget, 3 the alerts could not be read (no warehouse, an unbuilt one, a writer holding it past
 TOKENLEDGER_LOCK_WAIT, or the last dbt build failed and left the marts stale: common.last_build_problem): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
@@ -20,14 +24,24 @@ import argparse
 import contextlib
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from tokenledger.common import connect, default_db_path, last_build_problem, money, month_arg, scalar, warehouse_lock
+from tokenledger.common import (
+    cents_to_dollars,
+    connect,
+    default_db_path,
+    last_build_problem,
+    money,
+    month_arg,
+    percent,
+    scalar,
+    warehouse_lock,
+)
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
@@ -35,6 +49,7 @@ Fetched = tuple[date | None, list[dict[str, Any]], list[dict[str, Any]]]  # (mon
 COLUMNS = (
     "scope", "scope_id", "month", "as_of_date", "status", "forecast_status", "spend_to_date_usd",
     "monthly_budget_usd", "utilisation_pct", "forecast_usd", "forecast_utilisation_pct", "enforcement", "action_due",
+    "spend_to_date_cents",
 )  # fmt: skip
 
 
@@ -99,7 +114,7 @@ def severity(anomaly: dict[str, Any]) -> str:
 
 def anomaly_text(anomaly: dict[str, Any]) -> str:
     if anomaly["anomaly_kind"] == "daily_spike":
-        ratio = f"{anomaly['spend_vs_baseline_pct']}%" if anomaly["spend_vs_baseline_pct"] is not None else "no spend before"
+        ratio = percent(anomaly["spend_vs_baseline_pct"], none="no spend before")
         return (
             f"SPIKE    team {anomaly['team_id']} {anomaly['day']}: {money(anomaly['spend_usd'])} in the day, "
             f"28-day median {money(anomaly['baseline_median_usd'])} ({ratio} of it, {anomaly['baseline_days']} days of history)"
@@ -123,12 +138,21 @@ def as_json(alert: dict[str, Any], kind: str = "budget") -> str:
     return json.dumps({"kind": kind, **{key: plain(value) for key, value in alert.items()}}, sort_keys=True)
 
 
+def forecast_text(alert: dict[str, Any]) -> str:
+    """The month-end forecast for people; once the month is over (as of its last day) it is the spend, in its cents."""
+    month: date = alert["month"]
+    last_day = date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1)
+    if alert["as_of_date"] == last_day:
+        return money(cents_to_dollars(alert["spend_to_date_cents"]))
+    return money(alert["forecast_usd"])
+
+
 def as_text(alert: dict[str, Any]) -> str:
     line = (
         f"{alert['status'].upper():8} {alert['scope']} {alert['scope_id']} {alert['month']:%Y-%m}: "
-        f"{money(alert['spend_to_date_usd'])} of {money(alert['monthly_budget_usd'])} "
-        f"({alert['utilisation_pct']}%) as of {alert['as_of_date']}, "
-        f"forecast {money(alert['forecast_usd'])} ({alert['forecast_status']})"
+        f"{money(cents_to_dollars(alert['spend_to_date_cents']))} of {money(alert['monthly_budget_usd'])} "
+        f"({percent(alert['utilisation_pct'], floor=True)}) as of {alert['as_of_date']}, "
+        f"forecast {forecast_text(alert)} ({alert['forecast_status']})"
     )
     return line + (f"; action due: {alert['action_due']}" if alert["action_due"] else "")
 

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,6 +199,19 @@ def money_signed(value: Decimal) -> str:
     if cents == 0:
         return "$0.00"
     return f"{'+' if cents > 0 else '-'}${abs(cents):,}"
+
+
+def percent(value: Decimal | float | int | None, *, floor: bool = False, signed: bool = False, none: str = "n/a") -> str:
+    """A percentage for people, always one decimal: '12.3%' (rounded half-up), '+4.0%' when signed.
+
+    floor=True truncates instead (toward minus infinity), for a budget's utilisation: the figure shown
+    never reaches a threshold (80.0%, 100.0%) that the status, computed on the exact value, did not."""
+    if value is None:
+        return none
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR if floor else ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never '-0.0%'
+    return f"{'+' if signed and rounded > 0 else ''}{rounded}%"
 
 
 def cents_to_dollars(cents: int) -> Decimal:

@@ -45,6 +45,7 @@ from tokenledger.common import (
     money_signed,
     month_arg,
     neutralise,
+    percent,
     round_cents,
     scalar,
     warehouse_lock,
@@ -137,8 +138,6 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
         "totals": fetch(con, totals, [m])[0],
         "previous_totals": fetch(con, totals, [prev])[0],
         "events": fetch(con, events, [m])[0],
-        "unattributed_events": scalar(con,
-            "select count(*) from audit.unattributed_events where month = ?", [m]),
         "rules": fetch(con, """
             select * from (
                 select agent, method, valid_from, valid_to,
@@ -160,9 +159,12 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
         "shared_logins": fetch(con, "select login_kind, login_id, reason, agent_teams, events from audit.shared_logins "
                                     "where month = ? order by login_id, login_kind", [m]),
         "unpriced": fetch(con, """
-            select coalesce(model_requested, '(no model)') as model, coalesce(provider, '(unknown)') as provider,
-                   unpriced_reason, count(*) as events
-            from audit.unpriced_events where month = ? group by all order by events desc, model""", [m]),
+            select coalesce(unpriced.model_requested, '(no model)') as model,
+                   coalesce(unpriced.provider, '(unknown)') as provider, unpriced.unpriced_reason,
+                   count(distinct allocations.team_id || '|' || allocations.event_key) as events
+            from audit.unpriced_events as unpriced
+            inner join marts.fct_cost_allocations as allocations on unpriced.event_key = allocations.event_key
+            where unpriced.month = ? group by all order by events desc, model""", [m]),
         "invoices": fetch(con, "select * from marts.fct_invoice_reconciliation where month = ? order by provider", [m]),
         "budgets": fetch(con, """
             select * from marts.fct_budget_status where month = ? and status <> 'ok'
@@ -182,6 +184,18 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
         "restatements": read_restatements(con, m),
     }
     return MonthData(month, chargeback, by_model_agent, by_dimension, memo)
+
+
+def billed_events(lines: Iterable[Row]) -> tuple[int, int]:
+    """(events, unpriced events) of the month, the one definition every output uses: the usage events
+    billed to the team lines (fct_team_monthly_spend.events), an event shared among several teams
+    counted once on each of their lines, so the team lines add up to the figure."""
+    rows = list(lines)
+    return sum(int(r["events"] or 0) for r in rows), sum(int(r["unpriced_events"] or 0) for r in rows)
+
+
+EVENTS_DEFINITION = ("usage events billed to the team lines; an event shared among several teams counts once on "
+                     "each of their lines, so the lines add up to this figure")
 
 
 def money_percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
@@ -606,7 +620,7 @@ def caveats(data: MonthData) -> list[str]:
     logins = [f"{md(row['login_id'])} ({row['login_kind'].replace('_', ' ')}: "
               f"{LOGIN_REASONS.get(row['reason'], row['reason']).format(**row)}, {row['events']} events)"
               for row in memo["shared_logins"]]
-    unpriced_total = sum(row["events"] for row in memo["unpriced"])
+    _, unpriced_total = billed_events(data.chargeback)
     unpriced = [f"{md(row['model'])} ({md(row['provider'])}, {row['unpriced_reason']}) × {row['events']}"
                 for row in memo["unpriced"]]
     invoices: list[str] = []
@@ -617,19 +631,20 @@ def caveats(data: MonthData) -> list[str]:
             line += ", no invoice recorded"
         else:
             line += (f" vs invoiced {money(row['invoiced_usd'])} ({money_signed(row['variance_usd'])}, "
-                     f"{signed_pct(row['variance_pct'], '0.01')}, {row['reconciliation_status'].replace('_', ' ')})")
+                     f"{signed_pct(row['variance_pct'])}, {row['reconciliation_status'].replace('_', ' ')})")
             if row["reconciliation_status"] == "over_tolerance":
                 over.append(f"**{md(row['provider'])} is over the {row['tolerance_pct'].normalize():f}% tolerance**")
         invoices.append(line)
     team_cents = {row["team_id"]: row["cost_cents"] for row in data.chargeback}
 
-    def spend(row: Row) -> str:  # a team's spend as on its chargeback line (its cents), other scopes half-up
+    def spend(row: Row) -> str:  # as published: the cents of the team's chargeback line, else the mart's cents
         if row["scope"] == "team" and row["scope_id"] in team_cents:
             return money(cents_to_dollars(team_cents[row["scope_id"]]))
-        return money(row["spend_to_date_usd"])
+        return money(cents_to_dollars(row["spend_to_date_cents"]))
 
     budgets = [f"{row['scope']} {md(row['scope_id'])} {row['status'].upper()} — {spend(row)} of "
-               f"{money(row['monthly_budget_usd'])} ({row['utilisation_pct']}%)" for row in memo["budgets"]]
+               f"{money(row['monthly_budget_usd'])} ({percent(row['utilisation_pct'], floor=True)})"
+               for row in memo["budgets"]]
     spikes = [f"{md(row['team_id'])} on {row['day']}: {money(row['spend_usd'])} vs a daily median of "
               f"{money(row['baseline_median_usd'])}" for row in memo["spikes"]]
     return [
@@ -692,7 +707,9 @@ def what_changed(data: MonthData, has_previous: bool) -> list[str]:
 
 def render_memo(data: MonthData, total_cents: int) -> str:
     memo, m = data.memo, data.month
-    totals, previous, events = memo["totals"], memo["previous_totals"], memo["events"]
+    totals, previous = memo["totals"], memo["previous_totals"]
+    events, unpriced = billed_events(data.chargeback)
+    unattributed_events = sum(int(row["events"] or 0) for row in data.chargeback if row["team_id"] == "unattributed")
     total = cents_to_dollars(total_cents)
     exact, list_cost = totals["cost_usd"], totals["list_cost_usd"]
     has_previous = previous["lines"] > 0
@@ -708,7 +725,7 @@ def render_memo(data: MonthData, total_cents: int) -> str:
     saving = cents_to_dollars(round_cents(list_cost) - total_cents)  # the difference of the two figures shown
     out.append(f"- List cost {money(list_cost)}; negotiated discounts saved {money(saving)} "
                f"({pct(list_cost - exact, list_cost)} of list).")
-    out.append(f"- Events: {events['events']:,} ({events['unpriced']} unpriced: cost missing, not zero).")
+    out.append(f"- Events: {events:,} ({unpriced} unpriced: cost missing, not zero) — {EVENTS_DEFINITION}.")
     if has_previous:
         before = cents_to_dollars(int(previous["cents"]))
         change = (exact - previous["cost_usd"]) / previous["cost_usd"] * 100 if previous["cost_usd"] else None
@@ -731,7 +748,7 @@ def render_memo(data: MonthData, total_cents: int) -> str:
     out.append(" · ".join(f"{name} {money(cents_to_dollars(cents))} ({pct(value, exact)})"
                           for (name, value), cents in zip(mix, mix_cents)) + ".")
     out.append(f"Unattributed: {money(cents_to_dollars(mix_cents[3]))}, {pct(totals['unattributed'], exact)} of the month "
-               f"({memo['unattributed_events']} events; audit.unattributed_events).")
+               f"({unattributed_events} events; audit.unattributed_events).")
     out += ["", "## Caveats", ""] + [f"- {line}" for line in caveats(data)]
     out += ["", "## What changed since last month", ""] + [f"- {line}" for line in what_changed(data, has_previous)]
     out += ["", f"_Figures read from the warehouse marts (fct_team_monthly_spend, rpt_chargeback_monthly and the audit "

@@ -4,6 +4,9 @@
     customer scopes from the events' priced cost; unpriced events count 0 (listed elsewhere).
   - as_of_date: the month's last day, or the day of the latest event in the warehouse when the
     month is still running; the budget in force on that date applies.
+  - spend_to_date_cents: the spend as published, in integer cents: a team scope's cost_cents from
+    fct_team_monthly_spend (largest remainder, the cents of its chargeback line), a project or customer
+    scope's spend rounded half-up (they have no chargeback line). Alerts and the memo show these cents.
   - forecast_usd: linear run rate to month end, spend x days_in_month / elapsed_days.
   - utilisation_pct: spend / budget x 100 (4 decimals, floored; integer arithmetic, no floats).
   - status: critical at or above critical_pct, warning at or above warn_pct, else ok; the action due
@@ -66,7 +69,8 @@ spend as (
         'team' as scope,
         team_id as scope_id,
         month,
-        cost_usd as spend_usd
+        cost_usd as spend_usd,
+        cost_cents as spend_cents
     from monthly
 
     {%- for tag_scope in ['project', 'customer'] %}
@@ -77,7 +81,9 @@ spend as (
             '{{ tag_scope }}' as scope,
             {{ tl_normalize_id(tag_scope) }} as scope_id,
             month,
-            sum(coalesce(cost_usd, 0)) as spend_usd
+            sum(coalesce(cost_usd, 0)) as spend_usd,
+            -- No chargeback line of their own: the spend rounded half-up (costs are never negative).
+            cast(floor(sum(coalesce(cost_usd, 0)) * 100 + cast(0.5 as decimal(2, 1))) as bigint) as spend_cents
         from events
         where {{ tl_normalize_id(tag_scope) }} is not null
         group by {{ tl_normalize_id(tag_scope) }}, month
@@ -99,7 +105,8 @@ scoped as (
         budget_periods.critical_pct,
         budget_periods.enforcement,
         budget_periods.valid_from as budget_effective_from,
-        coalesce(spend.spend_usd, 0) as spend_to_date_usd
+        coalesce(spend.spend_usd, 0) as spend_to_date_usd,
+        coalesce(spend.spend_cents, 0) as spend_to_date_cents
     from months
     inner join budget_periods
         on {{ tl_in_force('months.as_of_date', 'budget_periods') }}
@@ -180,7 +187,8 @@ final as (
             when forecast_utilisation_pct >= critical_pct then 'critical'
             when forecast_utilisation_pct >= warn_pct then 'warning'
             else 'ok'
-        end as forecast_status
+        end as forecast_status,
+        spend_to_date_cents
     from rated
 
 ),

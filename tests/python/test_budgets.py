@@ -8,6 +8,7 @@ team budgets tie to fct_team_monthly_spend.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import ROUND_FLOOR, Decimal
@@ -55,3 +56,28 @@ def test_budget_changes_are_snapshotted(sample_warehouse: Warehouse) -> None:
     rows = sample_warehouse.query(
         "select effective_from, monthly_budget_usd from snapshots.snap_budgets where scope_id = 'platform' order by 1")
     assert [(str(d), b) for d, b in rows] == [("2026-09-01", Decimal("25")), ("2026-10-01", Decimal("20"))]
+
+
+def test_alerts_show_the_published_cents_and_one_decimal(sample_warehouse: Warehouse) -> None:
+    # a team's spend is the cents of its chargeback line (largest remainder), never a re-rounding of the
+    # exact spend; people read the utilisation to one decimal, truncated (the status uses the exact value)
+    text = alerts(sample_warehouse, "--month", "2026-10").stdout
+    rows = sample_warehouse.query(
+        "select scope, scope_id, status, spend_to_date_cents, utilisation_pct from marts.fct_budget_status "
+        "where month = '2026-10-01' and (status <> 'ok' or forecast_status <> 'ok')")
+    assert rows
+    for scope, scope_id, status, cents, utilisation in rows:
+        shown = utilisation.quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+        assert f"{status.upper():8} {scope} {scope_id} 2026-10: ${Decimal(cents) / 100:,.2f} of " in text
+        assert f"({shown}%) as of" in text
+        # October is over: its forecast is its spend, in the same cents
+        assert f"{scope_id} 2026-10: ${Decimal(cents) / 100:,.2f} of " in text
+        assert re.search(rf"{scope_id} 2026-10: (\$[\d,.]+) of .* forecast \1 ", text), scope_id
+        if scope == "team":
+            line = sample_warehouse.scalar("select cost_cents from marts.rpt_chargeback_monthly "
+                                           "where month = '2026-10-01' and team_id = ?", [scope_id])
+            assert cents == line
+    assert not re.findall(r"\d\.\d{2,}%", text)
+    lines = [json.loads(line) for line in alerts(sample_warehouse, "--month", "2026-10", "--format", "json").stdout.splitlines()]
+    assert {(line["scope"], line["scope_id"]): line["spend_to_date_cents"] for line in lines if line["kind"] == "budget"} == {
+        (scope, scope_id): cents for scope, scope_id, _, cents, _ in rows}

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -300,9 +300,13 @@ def test_memo_headline_and_team_table(sample_warehouse: Warehouse, sample_export
     listed = list_total_cents(wh, OCT)
     found = re.search(r"List cost (\$[\d,.]+); negotiated discounts saved (\$[\d,.]+)", memo)
     assert amount(found.group(1)) == D(listed) / 100 and amount(found.group(2)) == D(listed - total) / 100
-    events, unpriced = wh.query("select count(*), count(*) filter (where list_cost_usd is null) "
-                                "from marts.fct_usage_events where month = ?", [OCT])[0]
-    assert f"Events: {events:,} ({unpriced} unpriced" in memo
+    # events: billed to the team lines (a shared event once per team), the figure the report and the CSV show
+    events, unpriced = wh.query("select sum(events), sum(unpriced_events) from marts.fct_team_monthly_spend "
+                                "where month = ?", [OCT])[0]
+    assert f"Events: {events:,} ({unpriced} unpriced" in memo and "counts once on each of their lines" in memo
+    csv_events = sum(int(row["events"]) for row in csv.DictReader(
+        (sample_exports / "chargeback-2026-10.csv").read_text(encoding="utf-8").splitlines()) if row["row_type"] == "team")
+    assert csv_events == events
     previous = month_total_cents(wh, SEP)
     found = re.search(r"Previous month \(2026-09\): (\$[\d,.]+); change ([+-]\$[\d,.]+)", memo)
     assert amount(found.group(1)) == D(previous) / 100
@@ -368,7 +372,9 @@ def test_memo_method_and_caveats(sample_warehouse: Warehouse, sample_exports: Pa
     # Unpriced events: count and models (seeded unknown model acme-llm-7b), missing not zero.
     unpriced = wh.query("select model_requested, count(*) from marts.fct_usage_events "
                         "where month = ? and list_cost_usd is null group by 1", [OCT])
-    assert f"Unpriced events: {sum(n for _, n in unpriced)}" in memo
+    billed = wh.scalar("select sum(unpriced_events) from marts.fct_team_monthly_spend where month = ?", [OCT])
+    assert billed == sum(n for _, n in unpriced)  # the sample's unpriced events are not shared among teams
+    assert f"Unpriced events: {billed}" in memo
     for model, count in unpriced:
         assert f"{model} (" in memo and f"× {count}" in memo
     assert "missing from every figure here, not zero" in memo
@@ -392,6 +398,16 @@ def test_memo_method_and_caveats(sample_warehouse: Warehouse, sample_exports: Pa
     assert budgets
     for scope, scope_id, status in budgets:
         assert f"{scope} {scope_id} {status.upper()} — " in memo
+    # the spend as published (a team's chargeback cents), utilisation to one decimal, truncated
+    for scope, scope_id, status, cents, utilisation in wh.query(
+            "select scope, scope_id, status, spend_to_date_cents, utilisation_pct from marts.fct_budget_status "
+            "where month = ? and utilisation_pct >= warn_pct", [OCT]):
+        shown = utilisation.quantize(D("0.1"), rounding=ROUND_FLOOR)
+        assert f"{scope} {scope_id} {status.upper()} — ${D(cents) / 100:,.2f} of " in memo
+        assert re.search(rf"{scope} {scope_id} {status.upper()} — [^(]+\({shown}%\)", memo), (scope_id, shown)
+        if scope == "team":
+            assert cents == wh.scalar("select cost_cents from marts.fct_team_monthly_spend where month = ? "
+                                      "and team_id = ?", [OCT, scope_id])
     assert len(re.findall(r"(?:CRITICAL|WARNING) — ", memo)) == len(budgets)
     assert wh.scalar("select count(*) from audit.spend_anomalies where anomaly_kind = 'daily_spike' and month = ?",
                      [OCT]) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,9 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         [sys.executable, "-m", "tokenledger", "export", "--db", str(wh.db), "--month", "2026-09",
          "--out", str(export_dir)], capture_output=True, text=True)
     stages["closed_export_dir"] = export_dir
+    stages["closed_report"] = subprocess.run(
+        [sys.executable, "-m", "tokenledger", "report", "--db", str(wh.db), "--month", "2026-09",
+         "--out", str(export_dir)], capture_output=True, text=True)
     wh.dbt("build", "--full-refresh")
     stages["after_full_refresh"] = wh.query(PUBLISHED)
     (project / ORG / "restatements.csv").write_text(
@@ -144,6 +148,19 @@ def test_a_closed_month_exports_its_published_lines_and_states_the_difference(cl
     assert f"The ledger now computes ${dollars + LATE_JOB_COST:,.2f} for the month, +$7.50 against the published" in memo
     assert "- candidate: search" in memo and "6 late events" in memo
     assert "are not exported" in memo
+
+
+def test_a_closed_month_reports_its_published_lines(closing: dict[str, object]) -> None:
+    # the report shows what the chargeback exports: the published cents, not the recomputed ones
+    result: subprocess.CompletedProcess[str] = closing["closed_report"]  # type: ignore[assignment]
+    assert result.returncode == 0, result.stderr
+    page = (closing["closed_export_dir"] / "chargeback-report-2026-09.html").read_text(encoding="utf-8")  # type: ignore[operator]
+    published = {team: cents for _, version, team, _, cents, *_ in closing["first"] if version == 1}  # type: ignore[attr-defined]
+    shown = {team: int(cents) for team, cents in re.findall(r'<tr data-team="([^"]+)">.*?data-cents="(-?\d+)"', page, flags=re.S)}
+    assert shown == published
+    assert int(re.search(r"data-total-cents=[\"'](\d+)", page).group(1)) == sum(published.values())  # type: ignore[union-attr]
+    assert "2026-09 is closed: its published lines, version 1" in page
+    assert "The ledger now computes" in page  # the memo states the recomputed total and the candidates
 
 
 def test_the_memo_reports_the_restatement(closing: dict[str, object], tmp_path: Path) -> None:
