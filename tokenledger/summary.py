@@ -151,11 +151,11 @@ def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         """,
         [month],
     ).fetchall()
-    table("Top agents (list price)", ("agent", "events", "list cost"), [(a, n, money(c)) for a, n, c in per_agent])
+    table("Top agents (list price)", ("agent", "requests", "list cost"), [(a, n, money(c)) for a, n, c in per_agent])
     print()
     unpriced = con.execute("select model_requested, count(*) from audit.unpriced_events where month = ? "
                            "group by 1 order by 2 desc, 1 limit 3", [month]).fetchall()
-    unpriced_total = scalar(con, "select count(*) from audit.unpriced_events where month = ?", [month])
+    unpriced_total = sum(r[9] for r in per_team)  # as the team table counts them
     print(f"Unpriced events: {unpriced_total}" + (" (" + ", ".join(f"{m} {n}" for m, n in unpriced) + ")" if unpriced else "")
           + " — audit.unpriced_events")
     rejected = con.execute("select source, count(*) from audit.rejected_rows group by 1 order by 2 desc, 1").fetchall()

@@ -137,7 +137,7 @@ def test_a_new_organisation_from_init_to_its_own_figures(tmp_path: Path) -> None
                              "and not starts_with(table_name, 'price_')"):
         assert wh.scalar(f"select count(*) from seeds.{table}") == written.get(table, 0), table
     assert {t for (t,) in wh.query("select team_id from marts.dim_teams")} <= {"acme-pay", "acme-ml", "unattributed"}
-    assert wh.scalar("select count(*) from marts.fct_usage_events where effective_cost_usd <> list_cost_usd") == 0
+    assert wh.scalar("select count(*) from marts.fct_usage_events where cost_usd <> list_cost_usd") == 0
     assert wh.scalar("select count(*) from marts.fct_usage_events") == len(JOBS)
     before = marts(wh)
 
