@@ -57,7 +57,7 @@ def closed_months(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not path.exists():
         return [column.name for column in ORG_FILES["closed_months"].columns], []
     header, rows = read_org_file(path)
-    return [name.lower() for name in header], [{key.lower(): value for key, value in row.items()} for row in rows]
+    return [name.lower() for name in header], [{key.lower(): value for key, value in row.values.items()} for row in rows]
 
 
 def list_closed(path: Path) -> int:
