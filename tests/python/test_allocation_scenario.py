@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from harness import ORG, Warehouse, copy_project, new_warehouse
 
+from tokenledger.orgfiles import ORG_FILES, header_line
+
 pytestmark = pytest.mark.slow
 
 D = Decimal
@@ -334,8 +336,12 @@ EXPECTED_SUBSIDY_MONTHLY = {
 
 
 def project_with_seeds(tmp: Path, seeds: dict[str, str]) -> Path:
-    """A copy of the project whose organisation seeds are the scenario's."""
+    """A copy of the project whose organisation is the scenario's own: its files as given, every other org
+    file empty (header only, as `tokenledger init` writes it), so nothing of the sample's organisation
+    (budgets, discounts, invoices, aliases, closed months) takes part."""
     project = copy_project(tmp / "project")
+    for path in (project / ORG).glob("*.csv"):
+        path.write_text(header_line(ORG_FILES[path.stem]), encoding="utf-8")
     for name, text in seeds.items():
         (project / ORG / name).write_text(text, encoding="utf-8")
     return project
