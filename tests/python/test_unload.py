@@ -58,13 +58,13 @@ def contents(wh: Warehouse, relation: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(scope="module")
-def unloaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def unloaded(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Warehouse) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("unload")
     b_file = write_b(tmp / "jobs-b.csv")
     ab = new_warehouse(tmp / "ab")
     ab.ingest(SAMPLE)
     loaded = ab.ingest(b_file).stdout
-    ab.dbt("build")
+    ab.dbt("build", "--exclude-resource-type", "unit_test")  # the unit tests run in the sample's build
     stages: dict[str, Any] = {"ab": ab, "b_loaded": loaded, "b_file": b_file}
     stages["b_load_id"] = ab.scalar("select load_id from raw.load_manifest where file_name = 'jobs-b.csv'")
     stages["published_before"] = ab.query(PUBLISHED)
@@ -77,12 +77,9 @@ def unloaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     stages["reingest"] = ab.ingest(b_file).stdout
     stages["skipped_id"] = ab.scalar("select max(load_id) from raw.load_manifest")
     stages["skipped_unload"] = unload(ab, str(stages["skipped_id"]), "--reason", "a skipped file")
-    ab.dbt("build")
+    ab.dbt("build", "--exclude-resource-type", "unit_test")
     stages["published_after"] = ab.query(PUBLISHED)
-    a = new_warehouse(tmp / "a")
-    a.ingest(SAMPLE)
-    a.dbt("build")
-    stages["a"] = a
+    stages["a"] = sample_warehouse  # the sample alone, ingested and built (conftest): a warehouse that never saw B
     return stages
 
 
