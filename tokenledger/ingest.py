@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, TextIO
 
 import duckdb
 import psycopg
+import yaml
 
 from tokenledger.common import (
     ORG_MARKER,
@@ -76,8 +77,9 @@ LITELLM_CSV = "litellm_csv"
 LITELLM_PAYLOAD_JSON = "litellm_payload_json"
 LITELLM_PAYLOAD_JSONL = "litellm_payload_jsonl"
 REPORT_FORMATS = ("openai_usage", "openai_costs", "anthropic_usage", "anthropic_costs")
-# What the JSON classifier (JSON_KIND_SQL) names -> (format as JSON Lines, format as one whole-file document).
-KIND_FORMATS: dict[str, tuple[str, str]] = {
+# The built-in kinds the JSON classifier (JSON_KIND_SQL) names -> (format as JSON Lines, format as one whole-file
+# document). Sources' staging folders declare more (declared_formats); kind_formats() is the whole map.
+BUILT_IN_KIND_FORMATS: dict[str, tuple[str, str]] = {
     "otlp": (OTLP_JSONL, OTLP_JSON),
     "litellm": (LITELLM_JSONL, LITELLM_JSON),
     "litellm_payload": (LITELLM_PAYLOAD_JSONL, LITELLM_PAYLOAD_JSON),
@@ -125,11 +127,55 @@ UTF_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
 UNRECOGNISED = "unrecognised format (neither a JSON object line nor a CSV header with job_id)"
 UNRECOGNISED_JSON = (
     "unrecognised format (a JSON document, but not an OTLP trace export, LiteLLM spend logs, "
-    "or an OpenAI / Anthropic usage or cost report page)"
+    "an OpenAI / Anthropic usage or cost report page, or a format a source's staging folder declares)"
 )
 EMPTY_REPORT_PAGE = "report page with no results: kind cannot be recognised"
 
 RAW_TABLES_MACRO = PROJECT_ROOT / "macros" / "raw" / "create_raw_tables.sql"
+STAGING_MODELS = PROJECT_ROOT / "models" / "staging"
+FORMAT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DeclaredFormat:
+    """A JSON format a source's staging folder declares: a model's `config.meta.ingest_formats` entry in
+    the folder's yml (docs/ingest.md "Formats declared by a source's staging folder")."""
+
+    kind: str
+    lines_format: str  # raw.source_documents.format of a JSON Lines file of such objects
+    document_format: str  # format of one whole-file document (such an object, or an array of them)
+    recognise: str  # DuckDB SQL: true when `p` (the JSON object classified) is one of this source's records
+    declared_in: str  # the yml file, relative to the project
+
+
+@cache
+def declared_formats() -> tuple[DeclaredFormat, ...]:
+    """Every format declared under models/staging/*/*.yml, in folder then file order. A source's files are
+    recognised from its own folder: adding a JSON source needs no change here."""
+    found: list[DeclaredFormat] = []
+    for path in sorted(STAGING_MODELS.glob("*/*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for model in document.get("models") or []:
+            meta = (model.get("config") or {}).get("meta") or {}
+            for entry in meta.get("ingest_formats") or []:
+                declared = DeclaredFormat(
+                    kind=str(entry["kind"]), lines_format=str(entry["lines_format"]),
+                    document_format=str(entry["document_format"]), recognise=str(entry["recognise"]).strip(),
+                    declared_in=str(path.relative_to(PROJECT_ROOT)),
+                )
+                names = (declared.kind, declared.lines_format, declared.document_format)
+                taken = {k for k in BUILT_IN_KIND_FORMATS} | {f for pair in BUILT_IN_KIND_FORMATS.values() for f in pair}
+                taken |= {n for d in found for n in (d.kind, d.lines_format, d.document_format)}
+                if not all(FORMAT_NAME.match(n) for n in names) or taken & set(names) or not declared.recognise:
+                    raise ValueError(f"{declared.declared_in}: ingest_formats entry {entry!r} needs a new lower-case "
+                                     "kind, lines_format and document_format and a recognise expression")
+                found.append(declared)
+    return tuple(found)
+
+
+def kind_formats() -> dict[str, tuple[str, str]]:
+    """What the JSON classifier names -> (format as JSON Lines, format as one whole-file document)."""
+    return BUILT_IN_KIND_FORMATS | {d.kind: (d.lines_format, d.document_format) for d in declared_formats()}
 
 
 def raw_ddl(engine: str) -> list[str]:
@@ -436,7 +482,7 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> Sniffed
                       f"{sys.getrecursionlimit()} levels deep") from None
     if is_object:
         _, kind = json_kind(con, "select ?::varchar as content", [line])
-        return Sniffed(KIND_FORMATS[kind][0] if kind else GATEWAY_JSONL, gz)
+        return Sniffed(kind_formats()[kind][0] if kind else GATEWAY_JSONL, gz)
     # The header is the first record starting on the first line that is not whitespace-only.
     leading = head[: len(head) - len(body)]
     header_start = leading.rfind(b"\n") + 1
@@ -473,7 +519,7 @@ def sniff_document(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -
         raise Refused(f"{UNRECOGNISED}: not one valid JSON document either")
     if kind is None:
         raise Refused(UNRECOGNISED_JSON)
-    return Sniffed(KIND_FORMATS[kind][1], scan.gzip, DOCUMENT)
+    return Sniffed(kind_formats()[kind][1], scan.gzip, DOCUMENT)
 
 
 def document_too_large() -> str:
@@ -482,7 +528,8 @@ def document_too_large() -> str:
 
 # The one classifier of JSON content, for a JSON Lines file's first line and for a whole-file document:
 # `{source}` yields that text as `content`; `p` is the object classified (the value, or an array's first
-# element). It answers a KIND_FORMATS key, 'empty page', or NULL (not recognised).
+# element). It answers a kind_formats() key, 'empty page', or NULL (not recognised). The formats sources'
+# staging folders declare ({declared}) are tried first, after the object check.
 # A report page is an object whose `data` list is empty or starts with a bucket (an object with
 # results, start_time or starting_at); its kind comes from the first bucket with a non-empty `results`.
 JSON_KIND_SQL = """
@@ -498,7 +545,7 @@ bucket as (
     from page
 )
 select top, case
-    when json_type(p) is distinct from 'OBJECT' then null
+    when json_type(p) is distinct from 'OBJECT' then null{declared}
     when json_exists(p, '$.resourceSpans') then 'otlp'
     when json_exists(p, '$.request_id') and json_exists(p, '$.spend') then 'litellm'
     when json_exists(p, '$.id') and json_exists(p, '$.call_type') and json_exists(p, '$.response_cost')
@@ -517,8 +564,10 @@ from bucket
 
 
 def json_kind(con: duckdb.DuckDBPyConnection, source: str, params: list[str] | None = None) -> tuple[str | None, str | None]:
-    """(JSON type of the text or None when it is not valid JSON, KIND_FORMATS key or None) for `source`'s `content`."""
-    top, kind = con.execute(JSON_KIND_SQL.format(source=source), params or []).fetchone()  # type: ignore[misc]
+    """(JSON type of the text or None when it is not valid JSON, kind_formats() key or None) for `source`'s `content`."""
+    declared = "".join(f"\n    when ({d.recognise}) then {sql_str(d.kind)}" for d in declared_formats())
+    sql = JSON_KIND_SQL.format(source=source, declared=declared)
+    top, kind = con.execute(sql, params or []).fetchone()  # type: ignore[misc]
     if kind == "empty page":
         raise Refused(EMPTY_REPORT_PAGE)
     return top, kind

@@ -435,3 +435,51 @@ def test_source_documents_text_is_zstd_even_if_created_without_the_hint(
                    "(document_number = line_number) from raw.source_documents") == (n, 1, n, n)  # fmt: skip
     assert q(db, "select distinct compression from pragma_storage_info('raw.source_documents') "
                  "where column_name = 'raw_document' and segment_type = 'VARCHAR'") == [("ZSTD",)]  # fmt: skip
+
+
+def declare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *entries: dict[str, str]) -> None:
+    """A staging folder under tmp_path whose model yml declares `entries` as its ingest formats."""
+    import yaml
+
+    folder = tmp_path / "models" / "staging" / "acme"
+    folder.mkdir(parents=True)
+    model = {"name": "base_acme__records_parsed", "config": {"meta": {"ingest_formats": list(entries)}}}
+    (folder / "_acme__models.yml").write_text(yaml.safe_dump({"version": 2, "models": [model]}), encoding="utf-8")
+    monkeypatch.setattr(ingest, "STAGING_MODELS", tmp_path / "models" / "staging")
+    monkeypatch.setattr(ingest, "PROJECT_ROOT", tmp_path)
+    ingest.declared_formats.cache_clear()
+
+
+ACME = {"kind": "acme", "lines_format": "acme_jsonl", "document_format": "acme_json",
+        "recognise": "p->>'$.schema' = 'AcmeLog'"}
+
+
+def test_a_staging_folder_declares_the_formats_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    declare(tmp_path, monkeypatch, ACME)
+    try:
+        con = duckdb.connect()
+        kind = ingest.json_kind(con, "select ?::varchar as content", ['{"schema": "AcmeLog", "id": 1}'])
+        assert kind == ("OBJECT", "acme")
+        assert ingest.json_kind(con, "select ?::varchar as content", ['[{"schema": "AcmeLog"}]']) == ("ARRAY", "acme")
+        # a declared format is tried before the built-in kinds, and only where its expression holds
+        assert ingest.json_kind(con, "select ?::varchar as content", ['{"resourceSpans": []}']) == ("OBJECT", "otlp")
+        assert ingest.kind_formats()["acme"] == ("acme_jsonl", "acme_json")
+    finally:
+        ingest.declared_formats.cache_clear()
+
+
+@pytest.mark.parametrize("entry", [
+    {**ACME, "kind": "otlp"},  # a built-in kind
+    {**ACME, "lines_format": "litellm_jsonl"},  # a built-in format
+    {**ACME, "document_format": "Acme-JSON"},  # not a lower-case name
+    {**ACME, "recognise": " "},  # no expression
+])
+def test_a_declared_format_that_clashes_or_is_incomplete_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: dict[str, str]
+) -> None:
+    declare(tmp_path, monkeypatch, entry)
+    try:
+        with pytest.raises(ValueError, match=r"_acme__models\.yml: ingest_formats entry"):
+            ingest.declared_formats()
+    finally:
+        ingest.declared_formats.cache_clear()
