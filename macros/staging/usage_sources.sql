@@ -11,15 +11,18 @@
     (one raw row per record) or ['ref', <model>] (a parsed model with one row per record, for sources
     whose raw rows are whole documents);
   - not_calls (optional): [<model>, <where>], records that are not calls and so not events (an OTel
-    span that reports no usage).
+    span that reports no usage);
+  - reported_cost (optional): true when the source's records carry their producer's own cost: its
+    stg_<name>__attempts then has reported_cost_usd, compared with our price in
+    audit.reported_cost_disagreements (tolerance var <name>_cost_tolerance_pct).
 -#}
 {% macro tl_usage_sources() -%}
     {{ return([
         {'name': 'gateway', 'records': ['source', 'gateway', 'gateway_requests']},
         {'name': 'jobs', 'records': ['source', 'jobs', 'jobs_export']},
         {'name': 'otel', 'records': ['ref', 'base_otel__spans_parsed'],
-            'not_calls': ['stg_otel__spans', "collapse_rule = 'no_usage'"]},
-        {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed']},
+            'not_calls': ['stg_otel__spans', "collapse_rule = 'no_usage'"], 'reported_cost': true},
+        {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed'], 'reported_cost': true},
     ]) }}
 {%- endmacro %}
 
@@ -169,4 +172,32 @@
         partition by {{ partition_by }}
         order by load_id desc{% for col in position %}, {{ col }} desc{% endfor %}
     )
+{%- endmacro %}
+
+{#- The `source` values of the registered usage sources, in registry order (accepted values of the ledger's `source`). -#}
+{% macro tl_usage_source_names() -%}
+    {{ return(tl_usage_sources() | map(attribute='name') | list) }}
+{%- endmacro %}
+
+{#-
+  `select source, attempt_id, reported_cost_usd, tolerance_pct from stg_<s>__attempts union all ...` over
+  the registered sources whose records carry their own cost (registry key reported_cost: their
+  stg_<s>__attempts has reported_cost_usd). tolerance_pct: var('<s>_cost_tolerance_pct'), default var
+  litellm_cost_tolerance_pct. Attempts without a reported cost are left out.
+-#}
+{% macro tl_union_reported_costs() -%}
+    {%- set sources = tl_usage_sources() | selectattr('reported_cost', 'defined') | selectattr('reported_cost') | list -%}
+    {%- for src in sources %}
+    select
+        source,
+        attempt_id,
+        reported_cost_usd,
+        cast({{ var(src.name ~ '_cost_tolerance_pct', var('litellm_cost_tolerance_pct')) }} as decimal(18, 4)) as tolerance_pct
+    from {{ ref('stg_' ~ src.name ~ '__attempts') }}
+    where reported_cost_usd is not null
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
 {%- endmacro %}

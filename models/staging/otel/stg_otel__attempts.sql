@@ -11,6 +11,6 @@
         'api_key_id': none, 'user_email': none,
         'input_audio_tokens': none, 'output_audio_tokens': none, 'web_search_requests': none,
     },
-    extra=['file_path', 'trace_id'],
+    extra=['file_path', 'trace_id', 'reported_cost_usd'],
     where="collapse_rule is null"
 ) }}

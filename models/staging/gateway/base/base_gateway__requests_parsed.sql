@@ -2,6 +2,7 @@
   Every landed gateway line, parsed and validated: one row per raw line (nothing dropped).
   `reject_reason` is NULL for a valid attempt; otherwise the first failed check, in this order.
 -#}
+{{ tl_base_parser_config() }}
 {%- set token_columns = [
     'tok_input', 'tok_cache_read', 'tok_cache_write', 'tok_cache_write_1h', 'tok_output',
     'tok_reasoning', 'tok_input_audio', 'tok_output_audio', 'tok_web_searches'

@@ -3,6 +3,7 @@
   `reject_reason` is NULL for a valid attempt; otherwise the first failed check, in this order.
   Jobs follow the OpenAI convention: input_tokens includes cached_input_tokens.
 -#}
+{{ tl_base_parser_config() }}
 {%- set token_columns = ['input_tokens', 'cached_input_tokens', 'output_tokens'] -%}
 {%- set failed_statuses = "('failed', 'failure', 'error', 'errored', 'cancelled', 'canceled', 'timeout', 'timed_out', 'rejected')" -%}
 

@@ -16,6 +16,7 @@
   record_hash is taken over the parsed content (numbers, timestamps, tags as read), so the same
   record exported as JSON and as CSV is an equal copy, not a conflict.
 -#}
+{{ tl_base_parser_config() }}
 {%- set token_columns = [
     'tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_write_5m', 'tok_write_1h', 'tok_reasoning'
 ] -%}

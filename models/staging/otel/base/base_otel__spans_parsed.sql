@@ -26,6 +26,7 @@
   writes the API's input_tokens, which EXCLUDES the cache: uncached = input, total = input + read + write.
   OpenLIT's gen_ai.usage.cost is kept as reported_cost_usd (comparison only, never priced from).
 -#}
+{{ tl_base_parser_config() }}
 {%- set token_columns = [
     'tok_input', 'tok_output', 'tok_cache_read', 'tok_cache_write', 'tok_cache_write_5m', 'tok_cache_write_1h',
     'tok_reasoning',

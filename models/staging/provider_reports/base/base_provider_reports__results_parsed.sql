@@ -5,6 +5,7 @@
   is one page or a JSON array of pages; a page is `{data: [bucket...]}` with
   bucket = `{start_time, end_time | starting_at, ending_at, results: [...]}`.
 -#}
+{{ tl_base_parser_config() }}
 with
 
 source as (
