@@ -28,7 +28,7 @@ closed_months as (
 
 events as (
 
-    select * from {{ ref('fct_usage_events') }}
+    select * from {{ ref('int_usage_events') }}
 
 ),
 

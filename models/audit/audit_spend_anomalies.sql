@@ -23,7 +23,7 @@ allocations as (
 
 events as (
 
-    select * from {{ ref('fct_usage_events') }}
+    select * from {{ ref('int_usage_events') }}
 
 ),
 

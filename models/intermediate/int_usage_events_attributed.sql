@@ -18,8 +18,8 @@ events as (
 
     -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
     -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
-    select * from {{ ref('fct_usage_events') }}
-    where {{ tl_reprocess_months_filter(ref('fct_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
+    select * from {{ ref('int_usage_events') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 
 ),
 
@@ -31,7 +31,7 @@ teams as (
 
 agent_ownership as (
 
-    select * from {{ ref('dim_agent_ownership') }}
+    select * from {{ ref('int_agent_ownership_versioned') }}
 
 ),
 
@@ -43,7 +43,7 @@ api_keys as (
 
 people as (
 
-    select * from {{ ref('dim_people') }}
+    select * from {{ ref('int_people_versioned') }}
 
 ),
 

@@ -146,6 +146,44 @@ def test_staging_reads_only_sources_and_marts_never_do(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
+LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "audit": 3}
+# Evaluator-style limits (the dbt project evaluator's "too many joins" and "model fan-out" rules), set at
+# what the project needs and no higher: the widest model, int_usage_events_attributed, joins events to
+# teams, agents, API keys, people and shared-agent rules plus the three inputs of the incremental month
+# filter (closed months, load months, unloads): 9 parents. The widest fan-out is that filter's own input
+# stg_ingest__load_unloads, and fct_usage_events, the published event that the marts read: 10 children.
+MAX_PARENTS = 9
+MAX_CHILDREN = 10
+
+
+def model_parents(node: dict) -> set[str]:
+    return {p for p in node["depends_on"]["nodes"] if p.split(".", 1)[0] in ("model", "seed", "source", "snapshot")}
+
+
+def test_the_dag_flows_one_way(manifest: dict) -> None:
+    """staging -> intermediate -> marts -> audit: no model reads a model of a layer above its own."""
+    models = {n["unique_id"]: n for n in project_nodes(manifest, "model")}
+    upward = [
+        f"{layer_of(node)} model {node['name']} reads {layer_of(models[parent])} model {models[parent]['name']}"
+        for node in models.values() for parent in model_parents(node)
+        if parent in models and LAYER_ORDER[layer_of(models[parent])] > LAYER_ORDER[layer_of(node)]
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def test_no_model_joins_too_many_inputs_or_fans_out_too_far(manifest: dict) -> None:
+    models = {n["unique_id"]: n for n in project_nodes(manifest, "model")}
+    children: dict[str, int] = {}
+    for node in models.values():
+        for parent in model_parents(node):
+            children[parent] = children.get(parent, 0) + 1
+    wide = [f"{n['name']} reads {len(model_parents(n))} inputs (limit {MAX_PARENTS})"
+            for n in models.values() if len(model_parents(n)) > MAX_PARENTS]
+    fanned = [f"{parent} is read by {count} models (limit {MAX_CHILDREN})"
+              for parent, count in children.items() if count > MAX_CHILDREN]
+    assert not wide + fanned, "\n".join(wide + fanned)
+
+
 def test_every_seed_source_and_macro_is_documented(manifest: dict) -> None:
     missing = []
     for node in project_nodes(manifest, "seed"):
