@@ -106,6 +106,12 @@ class MonthData:
 TEAM_ORDER = "(team_id = 'unattributed'), cost_usd desc, team_id"
 
 
+def mix_rows(con: duckdb.DuckDBPyConnection, month: date, basis: str) -> list[Row]:
+    """The month's confidence mix (HIGH, MEDIUM, LOW, UNATTRIBUTED) with its cents, from the mart."""
+    return fetch(con, "select confidence, cost_usd, cost_cents from marts.rpt_confidence_mix_monthly "
+                      "where basis = ? and month = ? order by confidence_order", [basis, month])
+
+
 def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
     m, prev, nxt = month, previous_month(month), next_month(month)
     chargeback = fetch(con, f"select * from marts.rpt_chargeback_monthly where month = ? order by {TEAM_ORDER}", [m])
@@ -138,6 +144,7 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
         "totals": fetch(con, totals, [m])[0],
         "previous_totals": fetch(con, totals, [prev])[0],
         "events": fetch(con, events, [m])[0],
+        "mix": mix_rows(con, m, "ledger"),
         "rules": fetch(con, """
             select * from (
                 select agent, method, valid_from, valid_to,
@@ -254,7 +261,7 @@ def apply_publication(con: duckdb.DuckDBPyConnection, data: MonthData) -> None:
             "billing_mode": data.chargeback[0]["billing_mode"],
         }
         line = {**base, "cost_usd": row["cost_usd"], "cost_cents": int(row["cost_cents"]),
-                "list_cost_usd": row["list_cost_usd"], "events": row["events"], "unpriced_events": row["unpriced_events"],
+                "list_cost_usd": row["list_cost_usd"], "list_cost_cents": published_list_cents(row), "events": row["events"], "unpriced_events": row["unpriced_events"],
                 "high_confidence_pct": money_percent(row["cost_high_usd"], row["cost_usd"]),
                 "medium_confidence_pct": money_percent(row["cost_medium_usd"], row["cost_usd"]),
                 "low_confidence_pct": money_percent(row["cost_low_usd"], row["cost_usd"]),
@@ -277,8 +284,18 @@ def apply_publication(con: duckdb.DuckDBPyConnection, data: MonthData) -> None:
         "unattributed": sum((r["cost_usd"] for r in published if r["team_id"] == "unattributed"), Decimal(0)),
         "lines": len(published),
     }
+    data.memo["mix"] = mix_rows(con, data.month, "published")
     data.memo["events"] = {"events": sum(int(r["events"]) for r in published),
                            "unpriced": sum(int(r["unpriced_events"]) for r in published), "cost_usd": total_cost}
+
+
+def published_list_cents(row: Row) -> int:
+    """A published line's list cost in cents: as published, or for a version published before the marts
+    carried list_cost_cents, the line's list cost rounded half-up (those totals may then differ from the
+    list total rounded by a cent)."""
+    if row.get("list_cost_cents") is not None:
+        return int(row["list_cost_cents"])
+    return round_cents(row["list_cost_usd"])
 
 
 def publication_paragraph(data: MonthData) -> list[str]:
@@ -369,17 +386,6 @@ def month_total_cents(data: MonthData) -> int:
     return cents
 
 
-def distribute_cents(amounts: Sequence[Decimal]) -> list[int]:
-    """Largest-remainder cents (as the marts do): each amount's floor, plus one cent for the largest
-    remainders (ties: earlier first) until they sum to the total rounded half-up."""
-    floors = [int((amount * 100).to_integral_value(rounding=ROUND_FLOOR)) for amount in amounts]
-    missing = round_cents(sum(amounts, Decimal(0))) - sum(floors)
-    order = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] * 100 - floors[i]), i))
-    for i in order[:missing]:
-        floors[i] += 1
-    return floors
-
-
 # --------------------------------------------------------------------------------------------------
 # The tables (one definition, two writers)
 # --------------------------------------------------------------------------------------------------
@@ -423,8 +429,9 @@ def dollars(cents: int | None) -> Decimal | None:
 
 def build_table(title: str, columns: list[Column], rows: list[Row], month: date, total_cents: int,
                 row_type: str, extra: dict[str, Any] | None = None) -> Table:
-    """Rows of `columns` from mart rows: cost from the integer cents, list cost by largest remainder."""
-    list_cents = distribute_cents([row["list_cost_usd"] for row in rows])
+    """Rows of `columns` from mart rows: cost and list cost from the marts' integer cents (cost_cents,
+    list_cost_cents: largest remainder, distributed in SQL)."""
+    list_cents = [int(row["list_cost_cents"]) for row in rows]
     body = []
     for row, list_cost in zip(rows, list_cents):
         values = {**row, "row_type": row_type, "month": f"{month:%Y-%m}", "cost_usd": dollars(row["cost_cents"]),
@@ -741,17 +748,15 @@ def render_memo(data: MonthData, total_cents: int) -> str:
                    f"{money(cents_to_dollars(row['cost_cents']))} | {share.quantize(Decimal('0.1'), ROUND_HALF_UP)}% | "
                    f"{signed_pct(row['mom_change_pct'])} |")
     out.append(f"| **Total** | | **{money(total)}** | 100.0% | |")
-    mix = [("HIGH", totals["high"]), ("MEDIUM", totals["medium"]), ("LOW", totals["low"]),
-           ("UNATTRIBUTED", totals["unattributed"])]
-    mix_cents = distribute_cents([value for _, value in mix])  # the four sum to the month total to the cent
+    mix = data.memo["mix"]  # marts.rpt_confidence_mix_monthly: HIGH, MEDIUM, LOW, UNATTRIBUTED; cents sum to the cent
     out += ["", "## Confidence mix", ""]
-    out.append(" · ".join(f"{name} {money(cents_to_dollars(cents))} ({pct(value, exact)})"
-                          for (name, value), cents in zip(mix, mix_cents)) + ".")
-    out.append(f"Unattributed: {money(cents_to_dollars(mix_cents[3]))}, {pct(totals['unattributed'], exact)} of the month "
+    out.append(" · ".join(f"{row['confidence']} {money(cents_to_dollars(row['cost_cents']))} ({pct(row['cost_usd'], exact)})"
+                          for row in mix) + ".")
+    out.append(f"Unattributed: {money(cents_to_dollars(mix[3]['cost_cents']))}, {pct(totals['unattributed'], exact)} of the month "
                f"({unattributed_events} events; audit.unattributed_events).")
     out += ["", "## Caveats", ""] + [f"- {line}" for line in caveats(data)]
     out += ["", "## What changed since last month", ""] + [f"- {line}" for line in what_changed(data, has_previous)]
-    out += ["", f"_Figures read from the warehouse marts (fct_team_monthly_spend, rpt_chargeback_monthly and the audit "
+    out += ["", f"_Figures read from the warehouse marts (fct_team_monthly_spend, rpt_chargeback_monthly, rpt_confidence_mix_monthly and the audit "
                 f"views); cents by largest remainder. Files: chargeback-{m:%Y-%m}.csv / .xlsx._", ""]
     return "\n".join(out)
 

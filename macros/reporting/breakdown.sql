@@ -2,8 +2,10 @@
   The body of a chargeback breakdown: the allocations (after subsidy, effective cost) grouped by
   month, team and `dimensions` (an ordered mapping name -> SQL expression over `allocations` and
   `events`), with integer cents that sum exactly to the team line's cents (largest remainder within
-  the line). Yields the CTEs `grouped`, `with_team_cents` and `breakdown` (the caller's final CTE
-  reads `breakdown`); expects import CTEs `allocations`, `events` and `monthly` before it.
+  the line), and list_cost_cents, the month's list total rounded half-up spread over the month's rows
+  by largest remainder (what the exports show). Yields the CTEs `grouped`, `with_team_cents`,
+  `team_cents`, `with_list_total` and `breakdown` (the caller's final CTE reads `breakdown`); expects
+  import CTEs `allocations`, `events` and `monthly` before it.
 -#}
 {% macro tl_chargeback_breakdown(dimensions) -%}
 grouped as (
@@ -30,7 +32,8 @@ with_team_cents as (
 
     select
         grouped.*,
-        monthly.cost_cents as team_cost_cents
+        monthly.cost_cents as team_cost_cents,
+        monthly.cost_usd as team_cost_usd
     from grouped
     inner join monthly
         on grouped.month = monthly.month
@@ -38,9 +41,30 @@ with_team_cents as (
 
 ),
 
-breakdown as (
+team_cents as (
 
     {{ tl_distribute_cents('with_team_cents', 'cost_usd', 'team_cost_cents', 'month, team_id', dimensions.keys() | join(', ')) }}
+
+),
+
+with_list_total as (
+
+    select
+        team_cents.*,
+        {{ tl_total_cents_half_up('team_cents.list_cost_usd', 'team_cents.month') }} as month_list_cents
+    from team_cents
+
+),
+
+-- The list cost in cents, as the exports show it: the month's list total rounded half-up, spread over
+-- the month's rows by largest remainder (ties in the exports' row order: team line order, then cost).
+breakdown as (
+
+    {{ tl_distribute_cents(
+        'with_list_total', 'list_cost_usd', 'month_list_cents', 'month',
+        "(team_id = 'unattributed'), team_cost_usd desc, team_id, cost_usd desc, " ~ (dimensions.keys() | join(', ')),
+        into='list_cost_cents'
+    ) }}
 
 )
 {%- endmacro %}

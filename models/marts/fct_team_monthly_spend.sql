@@ -103,7 +103,8 @@ month_totals as (
         month,
         sum(cost_usd) as month_cost_usd,
         -- The month's total rounded half-up to cents (costs are never negative).
-        cast(floor(sum(cost_usd) * 100 + cast(0.5 as decimal(2, 1))) as bigint) as month_cents
+        cast(floor(sum(cost_usd) * 100 + cast(0.5 as decimal(2, 1))) as bigint) as month_cents,
+        cast(floor(sum(list_cost_usd) * 100 + cast(0.5 as decimal(2, 1))) as bigint) as month_list_cents
     from with_unattributed
     group by month
 
@@ -114,7 +115,8 @@ with_month_totals as (
     select
         with_unattributed.*,
         month_totals.month_cost_usd,
-        month_totals.month_cents
+        month_totals.month_cents,
+        month_totals.month_list_cents
     from with_unattributed
     inner join month_totals
         on with_unattributed.month = month_totals.month
@@ -127,30 +129,44 @@ cents_distributed as (
 
 ),
 
+-- The list cost in cents as the exports show it: the month's list total rounded half-up, spread by
+-- largest remainder (ties in the exports' line order: the unattributed line last, then by cost).
+list_cents_distributed as (
+
+    {{ tl_distribute_cents(
+        'cents_distributed', 'list_cost_usd', 'month_list_cents', 'month',
+        "(team_id = 'unattributed'), cost_usd desc, team_id", into='list_cost_cents'
+    ) }}
+
+),
+
 final as (
 
     select
-        cents_distributed.month,
-        cents_distributed.team_id,
-        coalesce(teams.rollup_team_id, cents_distributed.team_id) as rollup_team_id,
-        cents_distributed.cost_usd,
-        cents_distributed.cost_cents,
-        cents_distributed.events,
-        cents_distributed.input_tokens,
-        cents_distributed.output_tokens,
-        cents_distributed.cost_high_usd,
-        cents_distributed.cost_medium_usd,
-        cents_distributed.cost_low_usd,
-        cents_distributed.unpriced_events,
+        list_cents_distributed.month,
+        list_cents_distributed.team_id,
+        coalesce(teams.rollup_team_id, list_cents_distributed.team_id) as rollup_team_id,
+        list_cents_distributed.cost_usd,
+        list_cents_distributed.cost_cents,
+        list_cents_distributed.events,
+        list_cents_distributed.input_tokens,
+        list_cents_distributed.output_tokens,
+        list_cents_distributed.cost_high_usd,
+        list_cents_distributed.cost_medium_usd,
+        list_cents_distributed.cost_low_usd,
+        list_cents_distributed.unpriced_events,
         -- Exact ratio of micro-dollar amounts, floored to 1e-12 (no floating point).
         case
-            when floor(cents_distributed.month_cost_usd * 1000000) = 0 then cast(0 as decimal(38, 12))
-            else {{ tl_share_floor('floor(cents_distributed.cost_usd * 1000000)', 'floor(cents_distributed.month_cost_usd * 1000000)') }}
+            when floor(list_cents_distributed.month_cost_usd * 1000000) = 0 then cast(0 as decimal(38, 12))
+            else {{ tl_share_floor(
+                'floor(list_cents_distributed.cost_usd * 1000000)', 'floor(list_cents_distributed.month_cost_usd * 1000000)'
+            ) }}
         end as share_of_month,
-        cents_distributed.list_cost_usd
-    from cents_distributed
+        list_cents_distributed.list_cost_usd,
+        list_cents_distributed.list_cost_cents
+    from list_cents_distributed
     left join teams
-        on cents_distributed.team_id = teams.team_id
+        on list_cents_distributed.team_id = teams.team_id
 
 )
 

@@ -148,7 +148,9 @@ final as (
         versions.approved_by,
         versions.restated_on,
         (select max(load_manifest.load_id) from load_manifest) as max_load_id,
-        cast({{ dbt.current_timestamp() }} as timestamp) as published_at
+        cast({{ dbt.current_timestamp() }} as timestamp) as published_at,
+        -- last: a column added after the first publications (append_new_columns: NULL on those rows)
+        monthly.list_cost_cents
     from versions
     inner join closed_months
         on versions.month = closed_months.month

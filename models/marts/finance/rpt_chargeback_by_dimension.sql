@@ -43,6 +43,7 @@ final as (
         cost_usd,
         cost_cents,
         list_cost_usd,
+        list_cost_cents,
         events,
         unpriced_events
     from breakdown

@@ -44,6 +44,7 @@ final as (
         cost_usd,
         cost_cents,
         list_cost_usd,
+        list_cost_cents,
         events,
         unpriced_events,
         row_number() over (partition by month, team_id order by cost_usd desc, provider asc, model_id asc, agent asc) as driver_rank
