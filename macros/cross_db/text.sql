@@ -13,10 +13,6 @@
 
 {#- Replace the first match of a pattern (\1-style back-references in the replacement). -#}
 {% macro tl_regex_replace(text_expr, pattern, replacement) -%}
-    {{ return(adapter.dispatch('tl_regex_replace', 'tokenledger')(text_expr, pattern, replacement)) }}
-{%- endmacro %}
-
-{% macro default__tl_regex_replace(text_expr, pattern, replacement) -%}
     regexp_replace({{ text_expr }}, '{{ pattern }}', '{{ replacement }}')
 {%- endmacro %}
 

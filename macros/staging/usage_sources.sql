@@ -201,3 +201,116 @@
     {% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  A source's stg_<name>__record_copies, whole: every valid row of `parsed` (reject_reason NULL) with
+  all its parsed columns, then the copy contract (tl_record_copy_columns). `copy` gives the source's
+  expressions: record_id (the record's id), partition_by (the columns that identify one record;
+  default record_id), row_key (the row's unique key in its source), row_number (its line or record
+  number in its file) and position (the columns that order records within a file, for tl_copy_rank).
+-#}
+{% macro tl_record_copies(source_name, parsed, copy) -%}
+    {%- set partition_by = copy.get('partition_by', copy.record_id) -%}
+with
+
+parsed as (
+
+    select * from {{ parsed }}
+
+),
+
+valid_rows as (
+
+    select * from parsed
+    where reject_reason is null
+
+),
+
+final as (
+
+    select
+        valid_rows.*,
+        '{{ source_name }}' as copy_source,
+        {{ copy.record_id }} as copy_record_id,
+        {{ copy.row_key }} as copy_row_key,
+        {{ copy.row_number }} as copy_source_row_number,
+        {{ tl_copy_rank(partition_by, copy.position) }} as copy_rank,
+        count(*) over (partition by {{ partition_by }}) as copies
+    from valid_rows
+
+)
+
+select * from final
+{%- endmacro %}
+
+{#-
+  A source's stg_<name>__rejected_rows, whole: the rows of `parsed` staging rejected (reject_reason
+  set), in the reject contract (source, row_key, load_id, file_path, source_row_number, record_id,
+  reject_reason, raw_record). `columns` gives the source's expression for each contract column whose
+  own column has another name (source: default the quoted source_name; load_id, file_path and
+  reject_reason are read as they are).
+-#}
+{% macro tl_rejected_rows(source_name, parsed, columns) -%}
+with
+
+parsed as (
+
+    select * from {{ parsed }}
+
+),
+
+final as (
+
+    select
+        {{ columns.get('source', "'" ~ source_name ~ "'") }} as source,
+        {{ columns.row_key }} as row_key,
+        load_id,
+        file_path,
+        {{ columns.source_row_number }} as source_row_number,
+        {{ columns.record_id }} as record_id,
+        reject_reason,
+        {{ columns.raw_record }} as raw_record
+    from parsed
+    where reject_reason is not null
+
+)
+
+select * from final
+{%- endmacro %}
+
+{#- `<load_id>:<column>`: the row key of a source whose rows are numbered within their load (a line, a CSV record). -#}
+{% macro tl_load_row_key(column) -%}
+    {{ dbt.concat([dbt.cast('load_id', api.Column.translate_type('string')), "':'",
+        dbt.cast(column, api.Column.translate_type('string'))]) }}
+{%- endmacro %}
+
+{#-
+  A source's deduplicated staging model, whole: `columns` of the copies stg_<name>__record_copies keeps
+  (copy_rank 1: the latest-copy rule, tl_copy_rank), one row per record.
+-#}
+{% macro tl_latest_copies(source_name, columns) -%}
+with
+
+record_copies as (
+
+    select * from {{ ref('stg_' ~ source_name ~ '__record_copies') }}
+
+),
+
+latest_copies as (
+
+    select * from record_copies
+    where copy_rank = 1
+
+),
+
+final as (
+
+    select
+        {{ columns | join(',\n        ') }}
+    from latest_copies
+
+)
+
+select * from final
+{%- endmacro %}

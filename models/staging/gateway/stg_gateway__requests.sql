@@ -4,62 +4,11 @@
   line); the others are listed in audit.duplicate_records. The rule lives in
   stg_gateway__record_copies: this keeps its copy_rank 1.
 -#}
-with
-
-record_copies as (
-
-    select * from {{ ref('stg_gateway__record_copies') }}
-
-),
-
-latest_copies as (
-
-    select * from record_copies
-    where copy_rank = 1
-
-),
-
-final as (
-
-    select
-        request_id,
-        retry_of,
-        attempt_number,
-        occurred_at,
-        provider_hint,
-        model_requested,
-        endpoint,
-        status_code,
-        is_failed,
-        has_usage,
-        usage_shape,
-        response_id,
-        is_batch,
-        service_tier,
-        agent,
-        api_key_id,
-        user_email,
-        tag_team,
-        project,
-        environment,
-        customer,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        reasoning_tokens,
-        input_audio_tokens,
-        output_audio_tokens,
-        web_search_requests,
-        source_input_tokens,
-        copies,
-        load_id,
-        file_path,
-        line_number,
-        record_hash
-    from latest_copies
-
-)
-
-select * from final
+{{ tl_latest_copies('gateway', [
+    'request_id', 'retry_of', 'attempt_number', 'occurred_at', 'provider_hint', 'model_requested',
+    'endpoint', 'status_code', 'is_failed', 'has_usage', 'usage_shape', 'response_id', 'is_batch',
+    'service_tier', 'agent', 'api_key_id', 'user_email', 'tag_team', 'project', 'environment', 'customer',
+    'uncached_input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens',
+    'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'web_search_requests',
+    'source_input_tokens', 'copies', 'load_id', 'file_path', 'line_number', 'record_hash',
+]) }}

@@ -3,28 +3,7 @@
   (tl_rejecting_sources): source, row_key, load_id, file_path, source_row_number, record_id,
   reject_reason, raw_record; audit.rejected_rows is their union.
 -#}
-with
-
-parsed as (
-
-    select * from {{ ref('base_provider_reports__results_parsed') }}
-
-),
-
-final as (
-
-    select
-        format as source,
-        result_row_key as row_key,
-        load_id,
-        file_path,
-        line_number as source_row_number,
-        cast(null as {{ api.Column.translate_type('string') }}) as record_id,
-        reject_reason,
-        raw_record
-    from parsed
-    where reject_reason is not null
-
-)
-
-select * from final
+{{ tl_rejected_rows('provider_reports', ref('base_provider_reports__results_parsed'), {
+    'source': 'format', 'row_key': 'result_row_key', 'source_row_number': 'line_number',
+    'record_id': 'cast(null as ' ~ api.Column.translate_type('string') ~ ')', 'raw_record': 'raw_record'
+}) }}
