@@ -23,3 +23,45 @@
     from {{ relation }}
     where {{ type_column }} = 'ARRAY'
 {%- endmacro %}
+{#-
+  The rows of raw.source_documents in `formats` that this build has not parsed yet (tl_unseen_loads),
+  each document parsed as JSON: the CTEs `source`, `parsed` (plus doc, the parsed JSON; NULL when the
+  text is not JSON) and `documents` (plus doc_type, its JSON type). The opening of every base parser
+  of a source that lands whole documents or JSON lines there (OTel, LiteLLM, the provider reports, and
+  the sources a staging folder declares).
+-#}
+{% macro tl_source_documents(formats) -%}
+source as (
+
+    select * from {{ source('documents', 'source_documents') }}
+    where format in ('{{ formats | join("', '") }}')
+        and {{ tl_unseen_loads() }}
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ tl_json_parse('raw_document') }} as doc
+    from source
+
+),
+
+documents as (
+
+    select
+        *,
+        {{ tl_json_type('doc') }} as doc_type
+    from parsed
+
+)
+{%- endmacro %}
+
+{#-
+  A source document's lineage columns, as a select list (one line): load_id, file_path, file_sha256,
+  then `extra` (e.g. ['format']), then document_number, line_number, loaded_at.
+-#}
+{% macro tl_document_lineage(extra=[]) -%}
+    {{ (['load_id', 'file_path', 'file_sha256'] + extra + ['document_number', 'line_number', 'loaded_at']) | join(', ') }}
+{%- endmacro %}

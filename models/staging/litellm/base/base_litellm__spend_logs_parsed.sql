@@ -72,31 +72,15 @@
 {%- set wrapped_response_prefix = 'resp_bGl0ZWxsbTpjdXN0b21fbGxtX3Byb3ZpZGVy' -%}
 with
 
-source as (
+{{ tl_source_documents(['litellm_json', 'litellm_jsonl', 'litellm_csv', 'litellm_payload_json', 'litellm_payload_jsonl']) }},
 
-    select * from {{ source('documents', 'source_documents') }}
-    where format in ('litellm_json', 'litellm_jsonl', 'litellm_csv', 'litellm_payload_json', 'litellm_payload_jsonl')
-        and {{ tl_unseen_loads() }}
-
-),
-
-parsed as (
+pages as (
 
     select
         *,
-        {{ tl_json_parse('raw_document') }} as doc
-    from source
-
-),
-
-documents as (
-
-    select
-        *,
-        {{ tl_json_type('doc') }} as doc_type,
         -- the paginated endpoint wraps the records: {"data": [...], "total": ..., "page": ...}
         {{ tl_json_type('doc', '$.data') }} = 'ARRAY' and {{ tl_json_type('doc', '$.request_id') }} is null as is_page
-    from parsed
+    from documents
 
 ),
 
@@ -107,7 +91,7 @@ containers as (
         *,
         case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
         case when is_page then 'ARRAY' else doc_type end as container_type
-    from documents
+    from pages
 
 ),
 

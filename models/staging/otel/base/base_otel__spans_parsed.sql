@@ -74,31 +74,7 @@
 } -%}
 with
 
-source as (
-
-    select * from {{ source('documents', 'source_documents') }}
-    where format in ('otlp_json', 'otlp_jsonl')
-        and {{ tl_unseen_loads() }}
-
-),
-
-parsed as (
-
-    select
-        *,
-        {{ tl_json_parse('raw_document') }} as doc
-    from source
-
-),
-
-documents as (
-
-    select
-        *,
-        {{ tl_json_type('doc') }} as doc_type
-    from parsed
-
-),
+{{ tl_source_documents(['otlp_json', 'otlp_jsonl']) }},
 
 -- A document is one export object or a JSON array of them.
 exports as (
@@ -127,12 +103,7 @@ judged_exports as (
 resource_spans as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         {{ tl_json_array_rows('export_doc', '$.resourceSpans') }} as resource_span
     from judged_exports
     where export_reject_reason is null
@@ -142,12 +113,7 @@ resource_spans as (
 scope_spans as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         {{ tl_json_get('resource_span', '$.resource.attributes') }} as resource_attributes,
         {{ tl_json_array_rows('resource_span', '$.scopeSpans') }} as scope_span
     from resource_spans
@@ -167,12 +133,7 @@ scopes as (
 spans as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         resource_attributes,
         scope_name,
         scope_version,
@@ -333,12 +294,7 @@ judged as (
 valid_shape as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         lower({{ tl_nullif_blank('trace_id_text') }}) as trace_id,
         lower({{ tl_nullif_blank('span_id_text') }}) as span_id,
         lower({{ tl_nullif_blank('parent_span_id_text') }}) as parent_span_id,
@@ -381,12 +337,7 @@ valid_shape as (
 rejected_exports as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         cast(null as varchar) as trace_id,
         cast(null as varchar) as span_id,
         cast(null as varchar) as parent_span_id,

@@ -8,31 +8,7 @@
 {{ tl_base_parser_config() }}
 with
 
-source as (
-
-    select * from {{ source('documents', 'source_documents') }}
-    where format in ('openai_usage', 'openai_costs', 'anthropic_usage', 'anthropic_costs')
-        and {{ tl_unseen_loads() }}
-
-),
-
-parsed as (
-
-    select
-        *,
-        {{ tl_json_parse('raw_document') }} as doc
-    from source
-
-),
-
-documents as (
-
-    select
-        *,
-        {{ tl_json_type('doc') }} as doc_type
-    from parsed
-
-),
+{{ tl_source_documents(['openai_usage', 'openai_costs', 'anthropic_usage', 'anthropic_costs']) }},
 
 -- A document is one page or a JSON array of pages.
 pages as (
@@ -62,13 +38,7 @@ judged_pages as (
 buckets as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         page_number,
         {{ tl_json_array_rows('page', '$.data') }} as bucket
     from judged_pages
@@ -79,13 +49,7 @@ buckets as (
 results as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         page_number,
         {{ tl_json_texts('bucket', ['$.start_time', '$.end_time', '$.starting_at', '$.ending_at']) }} as bucket_times,
         {{ tl_json_array_rows('bucket', '$.results') }} as result
@@ -96,13 +60,7 @@ results as (
 timed as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         page_number,
         coalesce(
             {{ tl_timestamp_from_unix_seconds(tl_list_element('bucket_times', 1)) }},
@@ -135,13 +93,7 @@ valid_shape as (
 rejected_pages as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         page_number,
         cast(null as timestamp) as bucket_start,
         cast(null as timestamp) as bucket_end,
@@ -174,13 +126,7 @@ final as (
             dbt.cast('row_number() over (partition by load_id, document_number order by page_number, bucket_start, record_hash)',
                 api.Column.translate_type('string'))
         ]) }} as result_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         page_number,
         bucket_start,
         bucket_end,
