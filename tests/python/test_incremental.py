@@ -61,7 +61,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     wh = new_warehouse(tmp / "incremental")
     # Strict: open months are NOT reprocessed wholesale, so late rows must come in by the load
     # watermark (September is closed; the late October row is older than the lookback).
-    strict = ("--vars", "{reprocess_open_months: false}")
+    # Data only: the unit tests run in the sample's build.
+    strict = ("--vars", "{reprocess_open_months: false}", "--exclude-resource-type", "unit_test")
     wh.ingest(SAMPLE / "gateway-2026-09.jsonl", SAMPLE / "jobs-export-2026-09.csv")
     wh.dbt("build", *strict)
     wh.ingest(SAMPLE / "gateway-2026-10.jsonl.gz")
@@ -77,7 +78,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     rerun = snapshot(wh)
     full = new_warehouse(tmp / "full")
     shutil.copy2(wh.db, full.db)
-    full.dbt("build", "--full-refresh")
+    full.dbt("build", "--full-refresh", "--exclude-resource-type", "unit_test")
     return {"wh": wh, "after_late": after_late, "rerun": rerun, "full": snapshot(full)}
 
 

@@ -33,20 +33,24 @@ def warn_status(wh: Warehouse, test_name: str) -> str | None:
     return {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}.get(test_name)
 
 
+# Data only: the unit tests run in the sample's build.
+BUILD = ("build", "--exclude-resource-type", "unit_test")
+
+
 @pytest.fixture(scope="module")
 def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("month_close")
     project = copy_project(tmp / "project")
     wh = new_warehouse(tmp / "wh", project_dir=project)
     wh.ingest(PROJECT_ROOT / "data" / "sample")
-    wh.dbt("build")
+    wh.dbt(*BUILD)
     stages: dict[str, object] = {"wh": wh, "project": project, "first": wh.query(PUBLISHED),
                                  "september": wh.query("select team_id, cost_usd, cost_cents from marts.fct_team_monthly_spend "
                                                        "where month = '2026-09-01' order by 1")}
     # A late September job: six requests of 200k / 50k on gpt-5.4 tagged search (below the 272k tier).
     late = [job(f"late-sep-{i}", "search", 200_000, 50_000, created_at="2026-09-28T09:00:00Z") for i in range(6)]
     wh.ingest(write_jobs(tmp / "late-september.csv", late))
-    wh.dbt("build")
+    wh.dbt(*BUILD)
     stages["after_late"] = wh.query(PUBLISHED)
     stages["candidates"] = wh.query("select team_id, published_version, published_cost_usd, current_cost_usd, delta_usd, "
                                     "delta_cents, late_events from audit.restatement_candidates order by 1")
@@ -60,12 +64,12 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     stages["closed_report"] = subprocess.run(
         [sys.executable, "-m", "tokenledger", "report", "--db", str(wh.db), "--month", "2026-09",
          "--out", str(export_dir)], capture_output=True, text=True)
-    wh.dbt("build", "--full-refresh")
+    wh.dbt(*BUILD, "--full-refresh")
     stages["after_full_refresh"] = wh.query(PUBLISHED)
     (project / ORG / "restatements.csv").write_text(
         "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n",
         encoding="utf-8")
-    wh.dbt("build")
+    wh.dbt(*BUILD)
     stages["after_restatement"] = wh.query(PUBLISHED)
     stages["candidates_after"] = wh.scalar("select count(*) from audit.restatement_candidates")
     # One more late job, and a second restatement dated BEFORE the first one (entered later).
@@ -74,7 +78,7 @@ def closing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     (project / ORG / "restatements.csv").write_text(
         "month,reason,approved_by,restated_on\n2026-09,Late September jobs export (6 search jobs),cfo@corp.example,2026-11-20\n"
         "2026-09,Second late export (1 search job),controller@corp.example,2026-11-10\n", encoding="utf-8")
-    wh.dbt("build")
+    wh.dbt(*BUILD)
     stages["after_second_restatement"] = wh.query(PUBLISHED)
     return stages
 
