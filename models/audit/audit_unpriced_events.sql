@@ -4,7 +4,7 @@ with
 
 events as (
 
-    select * from {{ ref('fct_usage_events') }}
+    select * from {{ ref('int_usage_events') }}
 
 ),
 

