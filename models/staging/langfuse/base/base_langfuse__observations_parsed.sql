@@ -17,12 +17,15 @@
   own and sums them to `total`); OpenAI-shaped usage is stored with the details subtracted (input =
   prompt_tokens - cached_tokens - audio_tokens, output = completion_tokens - reasoning_tokens - ...).
   So, summing every key of a bucket:
-  - uncached input: input, input_tokens, input_audio_tokens (the audio part also as input_audio_tokens);
+  - uncached input: input, input_tokens, input_audio_tokens / input_audio (the audio part also as
+    input_audio_tokens);
   - cache read: input_cached_tokens, input_cache_read, cache_read_input_tokens;
   - cache write, 5-minute (or no TTL given): input_cache_creation, input_cache_write,
     cache_creation_input_tokens, input_cache_creation_5m; 1-hour: input_cache_creation_1h;
-  - output: output, output_tokens, output_reasoning_tokens, reasoning_tokens, output_audio_tokens,
-    output_accepted_prediction_tokens, output_rejected_prediction_tokens (reasoning: the two reasoning keys).
+  - output: output, output_tokens, output_reasoning_tokens / output_reasoning, reasoning_tokens,
+    output_audio_tokens / output_audio, output_accepted_prediction_tokens, output_rejected_prediction_tokens
+    (reasoning: the three reasoning keys). The LangChain integration's keys (input_cache_read,
+    input_cache_creation, input_audio, output_reasoning, output_audio) are subtracted the same way.
   Without usageDetails the legacy usage {input, output, total} is read. A `total` smaller than the
   buckets' sum is inconsistent_tokens (a producer that counted cached input inside `input` too).
   Provider: metadata ls_provider, gen_ai.provider.name or gen_ai.system (also in metadata.attributes, where
@@ -35,19 +38,25 @@
 -#}
 {{ tl_base_parser_config() }}
 {%- set usage_keys = [
-    'input', 'input_tokens', 'input_audio_tokens',
+    'input', 'input_tokens', 'input_audio_tokens', 'input_audio',
     'input_cached_tokens', 'input_cache_read', 'cache_read_input_tokens',
     'input_cache_creation', 'input_cache_write', 'cache_creation_input_tokens', 'input_cache_creation_5m',
     'input_cache_creation_1h',
-    'output', 'output_tokens', 'output_reasoning_tokens', 'reasoning_tokens', 'output_audio_tokens',
+    'output', 'output_tokens', 'output_reasoning_tokens', 'output_reasoning', 'reasoning_tokens',
+    'output_audio_tokens', 'output_audio',
     'output_accepted_prediction_tokens', 'output_rejected_prediction_tokens',
     'total',
 ] -%}
 {%- set legacy_keys = ['input', 'output', 'total'] -%}
 {%- set usage_paths = [] -%}
 {%- set token_columns = [] -%}
-{%- for key in usage_keys %}{% do usage_paths.append('$.' ~ key) %}{% do token_columns.append('u_' ~ key) %}{% endfor -%}
-{%- for key in legacy_keys %}{% do token_columns.append('l_' ~ key) %}{% endfor -%}
+{%- for key in usage_keys -%}
+    {%- do usage_paths.append('$.' ~ key) -%}
+    {%- do token_columns.append('u_' ~ key) -%}
+{%- endfor -%}
+{%- for key in legacy_keys -%}
+    {%- do token_columns.append('l_' ~ key) -%}
+{%- endfor -%}
 {%- set record_paths = {
     'id_text': '$.id',
     'trace_id_api': '$.traceId',
@@ -213,6 +222,21 @@ with_entries as (
 
 ),
 
+looked_up as (
+
+    -- metadata keys, matched case-insensitively (dotted OpenTelemetry names are keys, not paths)
+    select
+        *,
+        {%- for name, key in metadata_keys.items() %}
+            {{ tl_json_text_ci('metadata_entries', key) }} as {{ name }}_raw,
+        {%- endfor %}
+        {%- for name, key in attribute_keys.items() %}
+            {{ tl_json_text_ci('attribute_entries', key) }} as {{ name }}_raw{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from with_entries
+
+),
+
 mapped as (
 
     select
@@ -224,11 +248,8 @@ mapped as (
         {%- for key in legacy_keys %}
             case when usage_type is null then l_{{ key }}_text end as l_{{ key }},
         {%- endfor %}
-        {%- for name, key in metadata_keys.items() %}
-            {{ tl_nullif_blank(tl_json_text_ci('metadata_entries', key)) }} as {{ name }},
-        {%- endfor %}
-        {%- for name, key in attribute_keys.items() %}
-            {{ tl_nullif_blank(tl_json_text_ci('attribute_entries', key)) }} as {{ name }},
+        {%- for name in metadata_keys.keys() | list + attribute_keys.keys() | list %}
+            {{ tl_nullif_blank(name ~ '_raw') }} as {{ name }},
         {%- endfor %}
         {{ tl_parse_utc_timestamp('coalesce(start_api, start_blob)') }} as occurred_at,
         upper({{ tl_nullif_blank('type_text') }}) as observation_type,
@@ -241,7 +262,7 @@ mapped as (
         {{ tl_litellm_tag('tags_line', ['project']) }} as t_project,
         {{ tl_litellm_tag('tags_line', ['environment', 'env']) }} as t_environment,
         {{ tl_litellm_tag('tags_line', ['customer']) }} as t_customer
-    from with_entries
+    from looked_up
 
 ),
 
@@ -249,12 +270,11 @@ tokens as (
 
     select
         *,
-        coalesce(
+        (
             {%- for key in usage_keys if key != 'total' %}
-            u_{{ key }} is not null or
+                u_{{ key }} is not null or
             {%- endfor %}
-            l_input is not null or l_output is not null,
-            false
+            l_input is not null or l_output is not null
         ) as has_usage,
         coalesce(u_total is not null or l_total is not null, false) as has_total
     from mapped
@@ -301,16 +321,17 @@ bucketed as (
     -- the disjoint usage types summed into the canonical buckets (see the header)
     select
         *,
-        n_u_input + n_u_input_tokens + n_u_input_audio_tokens + n_l_input as b_uncached,
+        n_u_input + n_u_input_tokens + n_u_input_audio_tokens + n_u_input_audio + n_l_input as b_uncached,
         n_u_input_cached_tokens + n_u_input_cache_read + n_u_cache_read_input_tokens as b_cache_read,
         n_u_input_cache_creation + n_u_input_cache_write + n_u_cache_creation_input_tokens
         + n_u_input_cache_creation_5m as b_write_5m,
         n_u_input_cache_creation_1h as b_write_1h,
-        n_u_output + n_u_output_tokens + n_u_output_reasoning_tokens + n_u_reasoning_tokens + n_u_output_audio_tokens
-        + n_u_output_accepted_prediction_tokens + n_u_output_rejected_prediction_tokens + n_l_output as b_output,
-        n_u_output_reasoning_tokens + n_u_reasoning_tokens as b_reasoning,
-        n_u_input_audio_tokens as b_input_audio,
-        n_u_output_audio_tokens as b_output_audio,
+        n_u_output + n_u_output_tokens + n_u_output_reasoning_tokens + n_u_output_reasoning + n_u_reasoning_tokens
+        + n_u_output_audio_tokens + n_u_output_audio + n_u_output_accepted_prediction_tokens
+        + n_u_output_rejected_prediction_tokens + n_l_output as b_output,
+        n_u_output_reasoning_tokens + n_u_output_reasoning + n_u_reasoning_tokens as b_reasoning,
+        n_u_input_audio_tokens + n_u_input_audio as b_input_audio,
+        n_u_output_audio_tokens + n_u_output_audio as b_output_audio,
         n_u_total + n_l_total as b_total
     from counted
 
@@ -383,13 +404,13 @@ final as (
         occurred_at,
         provider_text as provider_hint,
         model_text as model_requested,
-        upper({{ tl_nullif_blank('level_text') }}) as level,
+        upper({{ tl_nullif_blank('level_text') }}) as observation_level,
         coalesce({{ tl_nullif_blank('status_api') }}, {{ tl_nullif_blank('status_blob') }}) as status_message,
         is_failed,
         is_call and has_usage as has_usage,
         user_id as user_email,
         session_id,
-        {{ tl_nullif_blank('release_text') }} as release,
+        {{ tl_nullif_blank('release_text') }} as trace_release,
         -- team: metadata.team, else a team: tag (lower-cased in stg)
         coalesce(m_team, t_team) as team_text,
         coalesce(m_project, t_project) as project,
