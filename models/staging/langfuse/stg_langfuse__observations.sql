@@ -8,63 +8,12 @@
   trace tag) is the team tag as written, lower-cased (audit.unknown_team_tags shows one that names no
   team). Langfuse's own cost is kept as reported_cost_usd.
 -#}
-with
-
-record_copies as (
-
-    select * from {{ ref('stg_langfuse__record_copies') }}
-
-),
-
-latest_copies as (
-
-    select * from record_copies
-    where copy_rank = 1
-
-),
-
-final as (
-
-    select
-        observation_id,
-        trace_id,
-        parent_observation_id,
-        observation_type,
-        observation_name,
-        is_call,
-        response_id,
-        occurred_at,
-        provider_hint,
-        model_requested,
-        observation_level,
-        status_message,
-        is_failed,
-        has_usage,
-        user_email,
-        session_id,
-        trace_release,
-        lower(team_text) as tag_team,
-        project,
-        environment,
-        customer,
-        agent,
-        tags,
-        reported_cost_usd,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        reasoning_tokens,
-        input_audio_tokens,
-        output_audio_tokens,
-        source_input_tokens,
-        load_id,
-        file_path,
-        document_number,
-        record_hash
-    from latest_copies
-
-)
-
-select * from final
+{{ tl_latest_copies('langfuse', [
+    'observation_id', 'trace_id', 'parent_observation_id', 'observation_type', 'observation_name', 'is_call',
+    'response_id', 'occurred_at', 'provider_hint', 'model_requested', 'observation_level', 'status_message',
+    'is_failed', 'has_usage', 'user_email', 'session_id', 'trace_release', 'lower(team_text) as tag_team',
+    'project', 'environment', 'customer', 'agent', 'tags', 'reported_cost_usd', 'uncached_input_tokens',
+    'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens',
+    'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'source_input_tokens', 'load_id',
+    'file_path', 'document_number', 'record_hash',
+]) }}

@@ -3,28 +3,7 @@
   The reject contract every source's staging ends in (tl_rejecting_sources): source, row_key, load_id,
   file_path, source_row_number, record_id, reject_reason, raw_record; audit.rejected_rows is their union.
 -#}
-with
-
-parsed as (
-
-    select * from {{ ref('base_langfuse__observations_parsed') }}
-
-),
-
-final as (
-
-    select
-        'langfuse' as source,
-        record_row_key as row_key,
-        load_id,
-        file_path,
-        line_number as source_row_number,
-        observation_id as record_id,
-        reject_reason,
-        raw_record
-    from parsed
-    where reject_reason is not null
-
-)
-
-select * from final
+{{ tl_rejected_rows('langfuse', ref('base_langfuse__observations_parsed'), {
+    'row_key': 'record_row_key', 'source_row_number': 'line_number', 'record_id': 'observation_id',
+    'raw_record': 'raw_record'
+}) }}

@@ -110,31 +110,15 @@
 {%- set str = api.Column.translate_type('string') -%}
 with
 
-source as (
+{{ tl_source_documents(['langfuse_json', 'langfuse_jsonl']) }},
 
-    select * from {{ source('documents', 'source_documents') }}
-    where format in ('langfuse_json', 'langfuse_jsonl')
-        and {{ tl_unseen_loads() }}
+pages as (
 
-),
-
-parsed as (
-
+    -- an API page wraps the observations: {"data": [...], "meta": {...}}
     select
         *,
-        {{ tl_json_parse('raw_document') }} as doc
-    from source
-
-),
-
-documents as (
-
-    select
-        *,
-        {{ tl_json_type('doc') }} as doc_type,
-        -- an API page wraps the observations: {"data": [...], "meta": {...}}
         {{ tl_json_type('doc', '$.data') }} = 'ARRAY' and {{ tl_json_type('doc', '$.id') }} is null as is_page
-    from parsed
+    from documents
 
 ),
 
@@ -145,7 +129,7 @@ containers as (
         *,
         case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
         case when is_page then 'ARRAY' else doc_type end as container_type
-    from documents
+    from pages
 
 ),
 
@@ -153,7 +137,7 @@ records as (
 
     {{ tl_json_elements(
         'containers', 'container', 'container_type',
-        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
+        ['load_id', 'file_path', 'file_sha256', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
         'record'
     ) }}
 
@@ -172,12 +156,7 @@ fields as (
 named as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         raw_document,
         doc_type,
         record,
