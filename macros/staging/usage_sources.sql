@@ -23,6 +23,8 @@
         {'name': 'otel', 'records': ['ref', 'base_otel__spans_parsed'],
             'not_calls': ['stg_otel__spans', "collapse_rule = 'no_usage'"], 'reported_cost': true},
         {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed'], 'reported_cost': true},
+        {'name': 'langfuse', 'records': ['ref', 'base_langfuse__observations_parsed'],
+            'not_calls': ['stg_langfuse__observations', 'not is_call'], 'reported_cost': true},
     ]) }}
 {%- endmacro %}
 
