@@ -65,3 +65,37 @@ documents as (
 {% macro tl_document_lineage(extra=[]) -%}
     {{ (['load_id', 'file_path', 'file_sha256'] + extra + ['document_number', 'line_number', 'loaded_at']) | join(', ') }}
 {%- endmacro %}
+
+{#-
+  The records of JSON documents that are either a page wrapping them ({"data": [...], ...}: a document
+  whose `data` is an array and that has no `record_key` of its own) or the records themselves (an array
+  of records, or one): the CTEs `pages` (+ is_page), `containers` and `records` (one row per element,
+  `record`, with the `carried` columns), read from `documents` (tl_source_documents).
+-#}
+{% macro tl_paged_records(record_key, carried) -%}
+pages as (
+
+    select
+        *,
+        {{ tl_json_type('doc', '$.data') }} = 'ARRAY' and {{ tl_json_type('doc', record_key) }} is null as is_page
+    from documents
+
+),
+
+containers as (
+
+    -- what holds the records: a page's data array, else the document (an array of records, or one record)
+    select
+        *,
+        case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
+        case when is_page then 'ARRAY' else doc_type end as container_type
+    from pages
+
+),
+
+records as (
+
+    {{ tl_json_elements('containers', 'container', 'container_type', carried, 'record') }}
+
+)
+{%- endmacro %}

@@ -112,36 +112,12 @@ with
 
 {{ tl_source_documents(['langfuse_json', 'langfuse_jsonl']) }},
 
-pages as (
-
-    -- an API page wraps the observations: {"data": [...], "meta": {...}}
-    select
-        *,
-        {{ tl_json_type('doc', '$.data') }} = 'ARRAY' and {{ tl_json_type('doc', '$.id') }} is null as is_page
-    from documents
-
-),
-
-containers as (
-
-    -- what holds the records: a page's data array, else the document (an array of observations, or one)
-    select
-        *,
-        case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
-        case when is_page then 'ARRAY' else doc_type end as container_type
-    from pages
-
-),
-
-records as (
-
-    {{ tl_json_elements(
-        'containers', 'container', 'container_type',
-        ['load_id', 'file_path', 'file_sha256', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
-        'record'
-    ) }}
-
-),
+-- an API page wraps the observations: {"data": [...], "meta": {...}}
+{{ tl_paged_records(
+    '$.id',
+    ['load_id', 'file_path', 'file_sha256', 'document_number', 'line_number', 'loaded_at',
+    'raw_document', 'doc_type']
+) }},
 
 fields as (
 

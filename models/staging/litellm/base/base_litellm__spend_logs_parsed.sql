@@ -74,36 +74,12 @@ with
 
 {{ tl_source_documents(['litellm_json', 'litellm_jsonl', 'litellm_csv', 'litellm_payload_json', 'litellm_payload_jsonl']) }},
 
-pages as (
-
-    select
-        *,
-        -- the paginated endpoint wraps the records: {"data": [...], "total": ..., "page": ...}
-        {{ tl_json_type('doc', '$.data') }} = 'ARRAY' and {{ tl_json_type('doc', '$.request_id') }} is null as is_page
-    from documents
-
-),
-
-containers as (
-
-    -- what holds the records: a page's data array, else the document (an array of records, or one record)
-    select
-        *,
-        case when is_page then {{ tl_json_get('doc', '$.data') }} else doc end as container,
-        case when is_page then 'ARRAY' else doc_type end as container_type
-    from pages
-
-),
-
-records as (
-
-    {{ tl_json_elements(
-        'containers', 'container', 'container_type',
-        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document', 'doc_type'],
-        'record'
-    ) }}
-
-),
+-- the paginated endpoint wraps the records: {"data": [...], "total": ..., "page": ...}
+{{ tl_paged_records(
+    '$.request_id',
+    ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at',
+    'raw_document', 'doc_type']
+) }},
 
 fields as (
 
