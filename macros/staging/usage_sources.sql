@@ -23,6 +23,7 @@
         {'name': 'otel', 'records': ['ref', 'base_otel__spans_parsed'],
             'not_calls': ['stg_otel__spans', "collapse_rule = 'no_usage'"], 'reported_cost': true},
         {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed'], 'reported_cost': true},
+        {'name': 'bedrock', 'records': ['ref', 'base_bedrock__invocations_parsed']},
     ]) }}
 {%- endmacro %}
 
