@@ -1,8 +1,9 @@
 """AWS Bedrock model invocation logs (source = 'bedrock'), end to end on the platform-sources warehouse.
 
-The fixtures (tests/fixtures/platform_sources/bedrock, every figure in its README) are an S3 delivery
-(gzip JSON Lines) and a CloudWatch Logs export (one event's message per line): 11 records, of which 8
-calls, 1 re-delivered copy and 2 bad lines. Each call's price is checked three ways: the ledger's
+The fixtures (tests/fixtures/platform_sources/bedrock, every figure in its README) are two S3 deliveries
+(JSON Lines, one gzip), a CloudWatch Logs export (`aws logs filter-log-events` JSON) and a CloudWatch
+subscription's message (gzip JSON Lines, as Firehose delivers it): 12 records, of which 9 calls, 1 record
+delivered to both S3 and CloudWatch, and 2 bad lines. Each call's price is checked three ways: the ledger's
 list_cost_usd, the hand arithmetic from the catalog's rates (seeds/prices/price_rates.csv, written out
 below), and genai-prices' calc_price for the model id as the ledger passes it to the catalog.
 """
@@ -18,7 +19,9 @@ from harness import PROJECT_ROOT, Warehouse
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "platform_sources" / "bedrock"
 S3_FILE = FIXTURES / "a_s3_delivery.jsonl.gz"
-CLOUDWATCH_FILE = FIXTURES / "b_cloudwatch_export.jsonl"
+S3_PLAIN_FILE = FIXTURES / "b_s3_delivery.jsonl"
+CLOUDWATCH_FILE = FIXTURES / "c_cloudwatch_filter_log_events.json"
+SUBSCRIPTION_FILE = FIXTURES / "d_cloudwatch_subscription.jsonl.gz"
 ACCOUNT = "123456789012"
 M = Decimal(1_000_000)
 
@@ -51,6 +54,10 @@ PRICED = {
         "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
         "regional.anthropic.claude-haiku-4-5-20251001-v1:0", 1000, 4000, 0, 0, 200,
         (1000 * Decimal("1.1") + 4000 * Decimal("0.11") + 200 * Decimal("5.5")) / M),
+    # an APAC cross-region profile id, ConverseStream, through a CloudWatch subscription: 3 / 15 $/MTok
+    "92a3b4c5-0000-4000-8000-000000000011": (
+        "apac.anthropic.claude-3-5-sonnet-20241022-v2:0", "apac.anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "regional.anthropic.claude-3-5-sonnet-20241022-v2:0", 300, 0, 0, 0, 100, (300 * Decimal(3) + 100 * Decimal(15)) / M),
 }
 FAILED = "5e6f7081-0000-4000-8000-000000000007"
 APPLICATION_PROFILE = "6f708192-0000-4000-8000-000000000008"
@@ -67,16 +74,21 @@ def events(wh: Warehouse, columns: str) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def test_s3_gzip_and_cloudwatch_files_land_as_bedrock_jsonl(platform_sources: Warehouse) -> None:
+def test_s3_and_cloudwatch_files_land_as_bedrock_formats(platform_sources: Warehouse) -> None:
     manifest = dict((Path(path).name, (fmt, status, rows)) for path, fmt, status, rows in platform_sources.query(
         "select file_path, format, status, rows from raw.load_manifest where file_path like ?", [f"{FIXTURES}/%"]))
-    assert manifest == {S3_FILE.name: ("bedrock_jsonl", "loaded", 4), CLOUDWATCH_FILE.name: ("bedrock_jsonl", "loaded", 7)}
+    assert manifest == {
+        S3_FILE.name: ("bedrock_jsonl", "loaded", 4),
+        S3_PLAIN_FILE.name: ("bedrock_jsonl", "loaded", 5),
+        CLOUDWATCH_FILE.name: ("bedrock_json", "loaded", 1),  # one document: two events
+        SUBSCRIPTION_FILE.name: ("bedrock_jsonl", "loaded", 1),  # one subscription message: one event
+    }
 
 
 def test_every_record_is_an_event_a_copy_or_a_reject(platform_sources: Warehouse) -> None:
     wh = platform_sources
-    assert wh.scalar("select count(*) from staging.base_bedrock__invocations_parsed") == 11
-    assert wh.scalar("select sum(attempts) from marts.fct_usage_events where source = 'bedrock'") == 8
+    assert wh.scalar("select count(*) from staging.base_bedrock__invocations_parsed") == 12
+    assert wh.scalar("select sum(attempts) from marts.fct_usage_events where source = 'bedrock'") == 9
     assert wh.scalar("select count(*) from audit.duplicate_records where source = 'bedrock'") == 1
     assert wh.scalar("select count(*) from audit.rejected_rows where source = 'bedrock'") == 2
     assert wh.scalar("select count(*) from audit.cross_source_duplicates where source = 'bedrock'") == 0
@@ -113,8 +125,9 @@ def test_an_application_inference_profile_and_an_unknown_model_are_unpriced(plat
 def test_a_failed_call_is_an_event_that_costs_nothing(platform_sources: Warehouse) -> None:
     got = events(platform_sources, "attempts, failed_attempts, billed_attempts, input_tokens, output_tokens, list_cost_usd")
     assert got[FAILED] == (1, 1, 0, 0, 0, 0)
-    assert platform_sources.scalar(
-        "select error_code from staging.stg_bedrock__invocations where request_id = ?", [FAILED]) == "ThrottlingException"
+    assert platform_sources.query(
+        "select error_code, api_operation from staging.stg_bedrock__invocations where request_id = ?", [FAILED]
+    ) == [("ThrottlingException", "Converse")]
 
 
 def test_an_assumed_role_session_is_its_role_and_keys_attribute_teams(platform_sources: Warehouse) -> None:
@@ -135,6 +148,7 @@ def test_an_assumed_role_session_is_its_role_and_keys_attribute_teams(platform_s
         "2b3c4d5e-0000-4000-8000-000000000003": ("search", "user_team"),  # alice's team (people.csv)
         "3c4d5e6f-0000-4000-8000-000000000004": ("search", "team_key"),
         "4d5e6f70-0000-4000-8000-000000000005": ("support", "agent_owner"),
+        "92a3b4c5-0000-4000-8000-000000000011": ("support", "tag"),
         FAILED: ("platform", "team_key"),
         APPLICATION_PROFILE: ("platform", "team_key"),
         UNKNOWN_MODEL: ("search", "team_key"),
@@ -148,13 +162,18 @@ def test_request_metadata_tags_and_response_ids(platform_sources: Warehouse) -> 
     assert got["2b3c4d5e-0000-4000-8000-000000000003"] == (None, None, "globex", "msg_bdrk_01DocB2c3D4e5F6g7H8j9K0L")
     # a streamed body: the id of its message_start chunk
     assert got["3c4d5e6f-0000-4000-8000-000000000004"] == (None, "prod", None, "msg_bdrk_01StreamC3d4E5f6G7h8J9k0")
+    assert platform_sources.scalar("select api_operation from staging.stg_bedrock__invocations where request_id = ?",
+                                   ["3c4d5e6f-0000-4000-8000-000000000004"]) == "InvokeModelWithResponseStream"
+    # a record from a CloudWatch subscription's log event (its message parsed)
+    assert got["92a3b4c5-0000-4000-8000-000000000011"] == (None, None, "initech", None)
 
 
 def test_a_record_delivered_twice_counts_once_and_the_latest_copy_wins(platform_sources: Warehouse) -> None:
     duplicates = platform_sources.query(
         "select record_id, file_path, source_row_number, kept_file_path, kept_source_row_number, is_conflict "
         "from audit.duplicate_records where source = 'bedrock'")
-    assert duplicates == [(REDELIVERED, str(S3_FILE), 1, str(CLOUDWATCH_FILE), 2, False)]
+    # the same record from the S3 delivery and from CloudWatch Logs: identical content, the later load kept
+    assert duplicates == [(REDELIVERED, str(S3_FILE), 1, str(CLOUDWATCH_FILE), 1, False)]
     assert platform_sources.scalar(
         "select file_path from staging.stg_bedrock__invocations where request_id = ?", [REDELIVERED]) == str(CLOUDWATCH_FILE)
 
@@ -164,6 +183,6 @@ def test_bad_lines_are_rejected_with_their_reason(platform_sources: Warehouse) -
         "select file_path, source_row_number, record_id, reject_reason from audit.rejected_rows "
         "where source = 'bedrock' order by source_row_number")
     assert rejected == [
-        (str(CLOUDWATCH_FILE), 6, None, "invalid_json"),  # a truncated line
-        (str(CLOUDWATCH_FILE), 7, MISSING_OUTPUT, "missing_usage"),  # a success without outputTokenCount
+        (str(S3_PLAIN_FILE), 4, None, "invalid_json"),  # a truncated line
+        (str(S3_PLAIN_FILE), 5, MISSING_OUTPUT, "missing_usage"),  # a success without outputTokenCount
     ]

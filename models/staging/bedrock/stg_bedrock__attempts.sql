@@ -12,5 +12,5 @@
         'is_batch': none, 'service_tier': none, 'reasoning_tokens': 'cast(0 as bigint)',
         'input_audio_tokens': none, 'output_audio_tokens': none, 'web_search_requests': none,
     },
-    extra=['file_path', 'operation', 'model_id_logged', 'account_id', 'region', 'error_code', 'identity_arn']
+    extra=['file_path', 'api_operation', 'model_id_logged', 'account_id', 'region', 'error_code', 'identity_arn']
 ) }}

@@ -24,7 +24,7 @@ final as (
     select
         request_id,
         response_id,
-        operation,
+        api_operation,
         occurred_at,
         provider_hint,
         model_requested,

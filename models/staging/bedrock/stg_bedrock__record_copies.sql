@@ -32,7 +32,7 @@ final as (
         loaded_at,
         request_id,
         response_id,
-        operation,
+        api_operation,
         occurred_at,
         provider_hint,
         model_requested,

@@ -44,6 +44,8 @@
     'm_agent': '$.requestMetadata.agent',
 } -%}
 {%- set str = api.Column.translate_type('string') -%}
+{#- an STS assumed-role session: partition, account, role (the session name follows) -#}
+{%- set session_pattern = '^arn:(aws[a-z-]*):sts::([0-9]*):assumed-role/([^/]+)/.*$' -%}
 with
 
 source as (
@@ -67,18 +69,57 @@ documents as (
 
     select
         *,
-        {{ tl_json_type('doc') }} as doc_type
+        {{ tl_json_type('doc') }} as doc_type,
+        -- CloudWatch Logs events exported whole: {"events": [...]} (filter-log-events, get-log-events) or a
+        -- subscription's {"logEvents": [...]}; each event's message is one record as JSON text
+        case
+            when {{ tl_json_type('doc', '$.events') }} = 'ARRAY' then '$.events'
+            when {{ tl_json_type('doc', '$.logEvents') }} = 'ARRAY' then '$.logEvents'
+        end as events_path
     from parsed
+
+),
+
+containers as (
+
+    -- what holds the records: the events array, else the document (an array of records, or one record)
+    select
+        *,
+        case
+            when events_path = '$.events' then {{ tl_json_get('doc', '$.events') }}
+            when events_path = '$.logEvents' then {{ tl_json_get('doc', '$.logEvents') }}
+            else doc
+        end as container,
+        case when events_path is not null then 'ARRAY' else doc_type end as container_type
+    from documents
+
+),
+
+elements as (
+
+    {{ tl_json_elements(
+        'containers', 'container', 'container_type',
+        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document',
+         'events_path'],
+        'element'
+    ) }}
 
 ),
 
 records as (
 
-    {{ tl_json_elements(
-        'documents', 'doc', 'doc_type',
-        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document'],
-        'record'
-    ) }}
+    -- a log event's message is parsed; anything else is the record itself
+    select
+        *,
+        case
+            when events_path is not null and {{ tl_json_type('element', '$.message') }} = 'VARCHAR'
+                then {{ tl_json_parse(tl_json_text('element', '$.message')) }}
+            else element
+        end as record,
+        case
+            when events_path is not null then {{ tl_json_text('element', '$.message') }}
+        end as event_message
+    from elements
 
 ),
 
@@ -104,6 +145,9 @@ named as (
         line_number,
         loaded_at,
         raw_document,
+        events_path,
+        element,
+        event_message,
         record,
         record_type,
         body_type,
@@ -195,7 +239,7 @@ identified as (
         -- one role is one key: an assumed-role session becomes its role's ARN
         case
             when {{ tl_regex_matches('identity_arn', "'^arn:aws[a-z-]*:sts::[0-9]*:assumed-role/[^/]+/.+$'") }}
-                then {{ tl_regex_replace('identity_arn', '^arn:(aws[a-z-]*):sts::([0-9]*):assumed-role/([^/]+)/.*$', 'arn:\\1:iam::\\2:role/\\3') }}
+                then {{ tl_regex_replace('identity_arn', session_pattern, 'arn:\\1:iam::\\2:role/\\3') }}
             else {{ tl_nullif_blank('identity_arn') }}
         end as key_id,
         case
@@ -228,7 +272,7 @@ final as (
         loaded_at,
         record_id as request_id,
         message_id as response_id,
-        {{ tl_nullif_blank('operation_text') }} as operation,
+        {{ tl_nullif_blank('operation_text') }} as api_operation,
         occurred_at,
         'aws' as provider_hint,
         model_ref as model_requested,
@@ -269,6 +313,7 @@ final as (
         case
             when reject_reason is null then null
             when record_type is not null then {{ dbt.cast('record', str) }}
+            when events_path is not null then coalesce(event_message, {{ dbt.cast('element', str) }})
             else raw_document
         end as raw_record
     from identified
