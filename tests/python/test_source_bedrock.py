@@ -92,6 +92,8 @@ def test_every_record_is_an_event_a_copy_or_a_reject(platform_sources: Warehouse
     assert wh.scalar("select count(*) from audit.duplicate_records where source = 'bedrock'") == 1
     assert wh.scalar("select count(*) from audit.rejected_rows where source = 'bedrock'") == 2
     assert wh.scalar("select count(*) from audit.cross_source_duplicates where source = 'bedrock'") == 0
+    # the README's total: 0.012375 + 0.0105 + 0.017025 + 0.0025 + 0.00264 + 0.0024
+    assert wh.scalar("select sum(list_cost_usd) from marts.fct_usage_events where source = 'bedrock'") == Decimal("0.04744")
 
 
 @pytest.mark.parametrize("request_id", sorted(PRICED))
