@@ -4,57 +4,11 @@
   in audit.duplicate_records). The team tag is requestMetadata's `team`, as written (attribution
   compares it case-insensitively with org/teams.csv).
 -#}
-with
-
-record_copies as (
-
-    select * from {{ ref('stg_bedrock__record_copies') }}
-
-),
-
-latest_copies as (
-
-    select * from record_copies
-    where copy_rank = 1
-
-),
-
-final as (
-
-    select
-        request_id,
-        response_id,
-        api_operation,
-        occurred_at,
-        provider_hint,
-        model_requested,
-        model_id_logged,
-        account_id,
-        region,
-        error_code,
-        is_failed,
-        has_usage,
-        identity_arn,
-        api_key_id,
-        user_email,
-        agent,
-        team_text as tag_team,
-        project,
-        environment,
-        customer,
-        request_metadata,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        source_input_tokens,
-        load_id,
-        file_path,
-        document_number,
-        record_hash
-    from latest_copies
-
-)
-
-select * from final
+{{ tl_latest_copies('bedrock', [
+    'request_id', 'response_id', 'api_operation', 'occurred_at', 'provider_hint', 'model_requested',
+    'model_id_logged', 'account_id', 'region', 'error_code', 'is_failed', 'has_usage', 'identity_arn',
+    'api_key_id', 'user_email', 'agent', 'team_text as tag_team', 'project', 'environment', 'customer',
+    'request_metadata', 'uncached_input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',
+    'cache_write_1h_tokens', 'output_tokens', 'source_input_tokens', 'load_id', 'file_path',
+    'document_number', 'record_hash'
+]) }}

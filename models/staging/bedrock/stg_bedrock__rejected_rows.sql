@@ -4,28 +4,7 @@
   source, row_key, load_id, file_path, source_row_number, record_id, reject_reason, raw_record;
   audit.rejected_rows is their union.
 -#}
-with
-
-parsed as (
-
-    select * from {{ ref('base_bedrock__invocations_parsed') }}
-
-),
-
-final as (
-
-    select
-        'bedrock' as source,
-        record_row_key as row_key,
-        load_id,
-        file_path,
-        line_number as source_row_number,
-        request_id as record_id,
-        reject_reason,
-        raw_record
-    from parsed
-    where reject_reason is not null
-
-)
-
-select * from final
+{{ tl_rejected_rows('bedrock', ref('base_bedrock__invocations_parsed'), {
+    'row_key': 'record_row_key', 'source_row_number': 'line_number', 'record_id': 'request_id',
+    'raw_record': 'raw_record'
+}) }}
