@@ -48,35 +48,19 @@
 {%- set session_pattern = '^arn:(aws[a-z-]*):sts::([0-9]*):assumed-role/([^/]+)/.*$' -%}
 with
 
-source as (
+{{ tl_source_documents(['bedrock_jsonl', 'bedrock_json']) }},
 
-    select * from {{ source('documents', 'source_documents') }}
-    where format in ('bedrock_jsonl', 'bedrock_json')
-        and {{ tl_unseen_loads() }}
-
-),
-
-parsed as (
+envelopes as (
 
     select
         *,
-        {{ tl_json_parse('raw_document') }} as doc
-    from source
-
-),
-
-documents as (
-
-    select
-        *,
-        {{ tl_json_type('doc') }} as doc_type,
         -- CloudWatch Logs events exported whole: {"events": [...]} (filter-log-events, get-log-events) or a
         -- subscription's {"logEvents": [...]}; each event's message is one record as JSON text
         case
             when {{ tl_json_type('doc', '$.events') }} = 'ARRAY' then '$.events'
             when {{ tl_json_type('doc', '$.logEvents') }} = 'ARRAY' then '$.logEvents'
         end as events_path
-    from parsed
+    from documents
 
 ),
 
@@ -91,7 +75,7 @@ containers as (
             else doc
         end as container,
         case when events_path is not null then 'ARRAY' else doc_type end as container_type
-    from documents
+    from envelopes
 
 ),
 
@@ -99,8 +83,7 @@ elements as (
 
     {{ tl_json_elements(
         'containers', 'container', 'container_type',
-        ['load_id', 'file_path', 'file_sha256', 'format', 'document_number', 'line_number', 'loaded_at', 'raw_document',
-         'events_path'],
+        [tl_document_lineage(['format']), 'raw_document', 'events_path'],
         'element'
     ) }}
 
@@ -137,13 +120,7 @@ fields as (
 named as (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        format,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage(['format']) }},
         raw_document,
         events_path,
         element,
