@@ -25,6 +25,7 @@
         {'name': 'litellm', 'records': ['ref', 'base_litellm__spend_logs_parsed'], 'reported_cost': true},
         {'name': 'langfuse', 'records': ['ref', 'base_langfuse__observations_parsed'],
             'not_calls': ['stg_langfuse__observations', 'not is_call'], 'reported_cost': true},
+        {'name': 'bedrock', 'records': ['ref', 'base_bedrock__invocations_parsed']},
     ]) }}
 {%- endmacro %}
 
