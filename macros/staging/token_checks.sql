@@ -49,3 +49,34 @@
 {% macro default__tl_has_nul(text_expr) -%}
     false
 {%- endmacro %}
+
+{#-
+  The shared token checks of a base parser, as two CTEs over `relation`: `checked` (+ has_non_integer_tokens,
+  has_negative_tokens, has_tokens_over_max over `token_columns`, the token counts as text) and `counted`
+  (+ n_<column>, the count as an integer when `count_when` holds, else 0; a `tok_` prefix is dropped from
+  the name). The reject reasons are then judged from these flags.
+-#}
+{% macro tl_checked_token_counts(relation, token_columns, count_when='has_usage') -%}
+checked as (
+
+    select
+        *,
+        {{ tl_any_non_integer(token_columns) }} as has_non_integer_tokens,
+        {{ tl_any_negative(token_columns) }} as has_negative_tokens,
+        {{ tl_any_over_max(token_columns) }} as has_tokens_over_max
+    from {{ relation }}
+
+),
+
+counted as (
+
+    select
+        *,
+        {%- for col in token_columns %}
+            case when {{ count_when }} then {{ tl_token_count(col) }} else 0 end
+            as n_{{ col[4:] if col.startswith('tok_') else col }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from checked
+
+)
+{%- endmacro %}

@@ -249,27 +249,7 @@ classified as (
 
 ),
 
-checked as (
-
-    select
-        *,
-        {{ tl_any_non_integer(token_columns) }} as has_non_integer_tokens,
-        {{ tl_any_negative(token_columns) }} as has_negative_tokens,
-        {{ tl_any_over_max(token_columns) }} as has_tokens_over_max
-    from classified
-
-),
-
-counted as (
-
-    select
-        *,
-        {%- for col in token_columns %}
-            case when is_call and has_usage then {{ tl_token_count(col) }} else 0 end as n_{{ col }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from checked
-
-),
+{{ tl_checked_token_counts('classified', token_columns, 'is_call and has_usage') }},
 
 bucketed as (
 
