@@ -100,14 +100,7 @@ overrides as (
 
 override_periods as (
 
-    select
-        provider,
-        model_id,
-        discount_pct,
-        cost_factor,
-        effective_from as valid_from,
-        {{ tl_valid_to('provider, model_id') }} as valid_to
-    from overrides
+    {{ tl_price_override_periods('overrides') }}
 
 ),
 

@@ -29,7 +29,7 @@ final as (
         model_id,
         effective_from,
         discount_pct,
-        cast(cast(1 as decimal(12, 6)) - discount_pct * cast(0.01 as decimal(3, 2)) as decimal(12, 6)) as cost_factor
+        {{ tl_cost_factor('discount_pct') }} as cost_factor
     from typed
 
 )
