@@ -5,7 +5,9 @@
 Writes into DIR (default `exports/` under the project root, created when missing):
   chargeback-YYYY-MM.csv        one line per team (marts.rpt_chargeback_monthly) and a totals line
   chargeback-YYYY-MM.xlsx       the same, plus the model/agent and project/environment/customer breakdowns
+                                and the savings opportunities (sheet "Savings")
   allocation-memo-YYYY-MM.md    a one-page memo finance can quote, every figure read from the marts
+  savings-YYYY-MM.csv           each team's savings opportunities (marts.rpt_savings_opportunities)
 
 Money is shown to the cent from the marts' integer cents (largest remainder, so lines sum to the
 month total rounded half-up); every totals line is checked against the month total before anything
@@ -101,6 +103,7 @@ class MonthData:
     by_model_agent: list[Row]
     by_dimension: list[Row]
     memo: dict[str, Any]
+    savings: list[Row] | None = None  # marts.rpt_savings_opportunities; None on a warehouse built before it
 
 
 TEAM_ORDER = "(team_id = 'unattributed'), cost_usd desc, team_id"
@@ -190,7 +193,37 @@ def read_month(con: duckdb.DuckDBPyConnection, month: date) -> MonthData:
             from marts.rpt_chargeback_by_model_agent where month in (?, ?) group by all order by model_id""", [m, prev]),
         "restatements": read_restatements(con, m),
     }
-    return MonthData(month, chargeback, by_model_agent, by_dimension, memo)
+    savings = read_savings(con, m) if relation_exists(con, "marts", "rpt_savings_opportunities") else None
+    return MonthData(month, chargeback, by_model_agent, by_dimension, memo, savings)
+
+
+def read_savings(con: duckdb.DuckDBPyConnection, month: date, team: str | None = None) -> list[Row]:
+    """The month's savings opportunities (marts.rpt_savings_opportunities), teams in the chargeback's order,
+    each team's largest first."""
+    return fetch(con, f"""
+        select savings.*, coalesce(teams.team_name, savings.team_id) as team_name
+        from marts.rpt_savings_opportunities as savings
+        left join marts.dim_teams as teams on savings.team_id = teams.team_id
+        left join (select team_id, row_number() over (order by {TEAM_ORDER}) as team_rank
+                   from marts.fct_team_monthly_spend where month = ?) as ranks on savings.team_id = ranks.team_id
+        where savings.month = ? {"and savings.team_id = ?" if team else ""}
+        order by ranks.team_rank nulls last, savings.team_id, savings.opportunity_rank""",
+        [month, month, team] if team else [month, month])
+
+
+def top_opportunities(savings: list[Row], limit: int = 5) -> list[Row]:
+    """The month's largest opportunities over all teams: one row per (opportunity, key), cents summed over the
+    teams (they tie to the opportunity's total), largest first."""
+    merged: dict[tuple[str, str], Row] = {}
+    for row in savings:
+        key = (row["opportunity"], row["opportunity_key"])
+        if key not in merged:
+            merged[key] = {**row, "teams": []}
+        else:
+            merged[key]["saving_cents"] += row["saving_cents"]
+            merged[key]["events"] += row["events"]
+        merged[key]["teams"].append(row["team_id"])
+    return sorted(merged.values(), key=lambda r: (-r["saving_cents"], r["opportunity"], r["opportunity_key"]))[:limit]
 
 
 def billed_events(lines: Iterable[Row]) -> tuple[int, int]:
@@ -418,6 +451,11 @@ CHARGEBACK_COLUMNS = cols(
 MODEL_AGENT_COLUMNS = cols(
     "row_type month team_id team_name provider model_id agent driver_rank:int cost_usd:money cost_cents:int "
     "list_cost_usd:money events:int unpriced_events:int")
+SAVINGS_COLUMNS = cols(
+    "row_type month team_id team_name opportunity_rank:int opportunity opportunity_key saving_usd:money saving_cents:int "
+    "saving_list_usd:money baseline_cost_usd:money events:int requests:int cost_basis rule_description assumption "
+    "example_event_id")
+SAVINGS_NOTE = "Rules overlap (one event can be batch-eligible and have a substitute): savings do not add up across rules."
 DIMENSION_COLUMNS = cols(
     "row_type month team_id team_name project environment customer cost_usd:money cost_cents:int "
     "list_cost_usd:money events:int unpriced_events:int")
@@ -442,6 +480,22 @@ def build_table(title: str, columns: list[Column], rows: list[Row], month: date,
     total = {"row_type": "total", "month": f"{month:%Y-%m}", "team_name": "Total", "cost_usd": dollars(total_cents),
              "cost_cents": total_cents, "list_cost_usd": dollars(sum(list_cents))}
     return Table(title, columns, body, [total.get(column.name) for column in columns])
+
+
+def savings_table(data: MonthData) -> Table:
+    """The savings sheet: each team's opportunities, saving_usd from the published cents, the other amounts rounded
+    half-up to the cent; the last row is a note, not a total (the rules overlap)."""
+    def cent(value: Decimal) -> Decimal:
+        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    body = []
+    for row in data.savings or []:
+        values = {**row, "row_type": "opportunity", "month": f"{data.month:%Y-%m}",
+                  "saving_usd": dollars(row["saving_cents"]), "saving_list_usd": cent(row["saving_list_usd"]),
+                  "baseline_cost_usd": cent(row["baseline_cost_usd"])}
+        body.append([values.get(column.name) for column in SAVINGS_COLUMNS])
+    note = {"row_type": "note", "month": f"{data.month:%Y-%m}", "team_name": SAVINGS_NOTE}
+    return Table("Savings", SAVINGS_COLUMNS, body, [note.get(column.name) for column in SAVINGS_COLUMNS])
 
 
 def build_tables(data: MonthData, total_cents: int) -> list[Table]:
@@ -556,6 +610,15 @@ SPINE = (
     "as of the event date — HIGH; (3) the team named by a team API key — HIGH; (4) the person's team (the "
     "owner of a personal key, else the event's user) — MEDIUM; (5) the agent's shared-agent rule, splitting "
     "the cost among its participants — LOW; (6) otherwise the event stays unattributed, visible as its own line."
+)
+SAVINGS_METHOD = (
+    "What could be saved is priced by the same pricing as the ledger, on each event's date and with the negotiated "
+    "discounts on both sides: batch-eligible work (org/batch_eligible.csv) at the model's batch price; agreed substitutes "
+    "(org/model_substitutes.csv) on the substitute's price; the cache-read share raised to the target of "
+    "org/cache_targets.csv for teams below it (usage alone cannot show repeated prefixes, so the target is an "
+    "assumption and cache writes are not counted); requests over a tier threshold at the rates just under it; "
+    "output above the agent's percentile of the month (project var savings_output_percentile, 95 by default); and the whole cost of billed failures and retries. "
+    "Each figure is an estimate under its stated assumption, not a forecast."
 )
 METHODS = {"even": "equal shares", "headcount": "by team headcount", "usage": "by each participant's own usage",
            "fixed": "fixed percentages"}
@@ -754,6 +817,18 @@ def render_memo(data: MonthData, total_cents: int) -> str:
                           for row in mix) + ".")
     out.append(f"Unattributed: {money(cents_to_dollars(mix[3]['cost_cents']))}, {pct(totals['unattributed'], exact)} of the month "
                f"({unattributed_events} events; audit.unattributed_events).")
+    if data.savings is not None:
+        out += ["", "## Savings opportunities", "", SAVINGS_METHOD, ""]
+        top = top_opportunities(data.savings)
+        if top:
+            for row in top:
+                out.append(f"- **{md(row['opportunity'].replace('_', ' '))}** — {md(row['opportunity_key'])}: could save "
+                           f"**{money(cents_to_dollars(row['saving_cents']))}** over {row['events']:,} events "
+                           f"({md(', '.join(row['teams']))}). Assumption: {md(row['assumption'])}")
+            out.append("")
+            out.append(f"{SAVINGS_NOTE} Every team's list: the Savings sheet and savings-{m:%Y-%m}.csv.")
+        else:
+            out.append("No opportunity found this month with the organisation's savings rules.")
     out += ["", "## Caveats", ""] + [f"- {line}" for line in caveats(data)]
     out += ["", "## What changed since last month", ""] + [f"- {line}" for line in what_changed(data, has_previous)]
     out += ["", f"_Figures read from the warehouse marts (fct_team_monthly_spend, rpt_chargeback_monthly, rpt_confidence_mix_monthly and the audit "
@@ -834,14 +909,19 @@ def main(argv: list[str] | None = None) -> int:
     banner = SHOWBACK_BANNER if {row["billing_mode"] for row in data.chargeback} == {"showback"} else None
     memo = render_memo(data, total_cents)
     stem = f"{args.month:%Y-%m}"
-    paths = (args.out / f"chargeback-{stem}.csv", args.out / f"chargeback-{stem}.xlsx",
-             args.out / f"allocation-memo-{stem}.md")
+    paths = [args.out / f"chargeback-{stem}.csv", args.out / f"chargeback-{stem}.xlsx",
+             args.out / f"allocation-memo-{stem}.md"]
     publication = data.memo.get("publication")
+    sheets = tables[:1] if publication and publication["moved"] else tables
+    savings = savings_table(data) if data.savings is not None else None
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         write_csv(paths[0], tables[0], banner)
-        write_xlsx(paths[1], tables[:1] if publication and publication["moved"] else tables, banner)
+        write_xlsx(paths[1], sheets + ([savings] if savings else []), banner)
         write_text(paths[2], memo)
+        if savings:
+            paths.append(args.out / f"savings-{stem}.csv")
+            write_csv(paths[3], savings, banner)
     except OSError as exc:  # the output directory cannot be created or written
         raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
     for path in paths:

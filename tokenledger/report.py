@@ -48,6 +48,7 @@ from tokenledger.common import (
     warehouse_lock,
 )
 from tokenledger.export import (
+    SAVINGS_NOTE,
     ExportError,
     MonthData,
     apply_publication,
@@ -56,8 +57,10 @@ from tokenledger.export import (
     month_total_cents,
     next_month,
     read_month,
+    read_savings,
     relation_exists,
     render_memo,
+    top_opportunities,
 )
 from tokenledger.mdhtml import to_html
 
@@ -123,6 +126,7 @@ def read_report(con: duckdb.DuckDBPyConnection, month: date, team: str | None) -
                          f"from marts.rpt_chargeback_by_model_agent where month = ? {where_team} "
                          "group by all order by cost_usd desc nulls last limit 10", params)
     report: dict[str, Any] = {"lines": lines, "history": history, "budgets": budgets, "drivers": drivers}
+    report["savings"] = read_savings(con, month, team) if relation_exists(con, "marts", "rpt_savings_opportunities") else None
     if team is None:
         report["weekly"] = fetch(con, "select week_start, iso_week, unattributed_pct, unattributed_cost_usd "
                                       "from marts.rpt_unattributed_weekly where week_start < ? order by week_start",
@@ -262,6 +266,26 @@ def team_table(lines: list[Row]) -> str:
     return f"<table>{head}{body}</table>"
 
 
+def savings_section(savings: list[Row] | None, team: str | None) -> str:
+    """The savings section: the organisation's top opportunities over all teams (cents summed over the teams),
+    or the team's own opportunities, each with its assumption (marts.rpt_savings_opportunities)."""
+    if savings is None:
+        return ""
+    if not savings:
+        return "<h2>Savings</h2><p class='note'>No opportunity found this month with the organisation's savings rules.</p>"
+    rows = savings[:10] if team else top_opportunities(savings, 10)
+    head = "<tr><th>opportunity</th><th>about</th><th>teams</th><th>events</th><th>could save</th><th>assumption</th></tr>"
+    body = "".join(
+        f'<tr data-opportunity="{html.escape(r["opportunity"])}" data-key="{html.escape(r["opportunity_key"])}">'
+        f'<td>{html.escape(r["opportunity"].replace("_", " "))}</td><td>{html.escape(r["opportunity_key"])}</td>'
+        f'<td>{html.escape(", ".join(r.get("teams", [r["team_id"]])))}</td><td class="n">{r["events"]:,}</td>'
+        f'<td class="n" data-figure="saving_cents" data-cents="{r["saving_cents"]}">{cents(r["saving_cents"])}</td>'
+        f'<td>{html.escape(r["assumption"])}</td></tr>'
+        for r in rows)
+    return (f"<h2>Savings</h2><table>{head}{body}</table><p class='note'>{html.escape(SAVINGS_NOTE)} Priced by the "
+            "ledger's own pricing on each event's date, negotiated discounts on both sides; method in the memo.</p>")
+
+
 def render(month: date, report: dict[str, Any], memo: str | None, team: str | None, for_print: bool = False) -> str:
     """The page; for_print: the version Chromium prints (charts of a fixed width, without their toolbar)."""
     lines = report["lines"]
@@ -299,6 +323,7 @@ def render(month: date, report: dict[str, Any], memo: str | None, team: str | No
         team_table(lines),
         f"<p class='note'>{html.escape(EVENTS_NOTE)}</p>",
         *(f"<div class='chart'>{figure_html(fig, i == 0, for_print)}</div>" for i, fig in enumerate(charts)),
+        savings_section(report.get("savings"), team),
     ]
     if memo is not None:
         parts.append(f"<h2>Allocation memo</h2><div class='memo'>{to_html(memo, heading_offset=2)}</div>")

@@ -202,7 +202,7 @@ def test_csv_totals_row_is_the_month_total_to_the_cent(sample_warehouse: Warehou
 
 def test_xlsx_chargeback_sheet_cell_by_cell(sample_warehouse: Warehouse, sample_exports: Path) -> None:
     book = openpyxl.load_workbook(sample_exports / "chargeback-2026-10.xlsx")
-    assert book.sheetnames[0] == "Chargeback" and len(book.sheetnames) == 3
+    assert book.sheetnames == ["Chargeback", "By model and agent", "By project, env, customer", "Savings"]
     sheet = book["Chargeback"]
     assert sheet.freeze_panes == "A2"
     header, rows = sheet_rows(sheet, 1)
@@ -510,6 +510,9 @@ def test_showback_totals_still_tie_and_the_memo_names_the_subsidy(showback: Ware
     book = openpyxl.load_workbook(showback_exports / "chargeback-2026-10.xlsx")
     for sheet in book:
         _, cells = sheet_rows(sheet, 2)
+        if sheet.title == "Savings":  # estimates, not billed lines: its last row is a note, not a total
+            assert cells[-1]["row_type"].value == "note"
+            continue
         assert cells[-1]["row_type"].value == "total" and cells[-1]["cost_cents"].value == cents
     memo = (showback_exports / "allocation-memo-2026-10.md").read_text(encoding="utf-8")
     subsidised = showback.scalar("select sum(allocated_cost_usd) from marts.fct_cost_allocations "
@@ -519,3 +522,27 @@ def test_showback_totals_still_tie_and_the_memo_names_the_subsidy(showback: Ware
             f"${subsidised.quantize(CENT, ROUND_HALF_UP):,} this month)") in memo
     # the memo shows the injected names as plain Markdown text (no spreadsheet there), pipes escaped
     assert '=HYPERLINK("http://x","y") (search)' in memo
+
+
+def test_savings_sheet_and_csv_are_the_marts_published_cents(sample_warehouse: Warehouse, sample_exports: Path) -> None:
+    marts = {(row["team_id"], row["opportunity"], row["opportunity_key"]): row for row in mart_rows(
+        sample_warehouse, "select * from marts.rpt_savings_opportunities where month = ?", [OCT])}
+    assert marts
+    _, rows = sheet_rows(openpyxl.load_workbook(sample_exports / "chargeback-2026-10.xlsx")["Savings"], 1)
+    details = [row for row in rows if row["row_type"].value == "opportunity"]
+    assert len(details) == len(marts) and rows[-1]["row_type"].value == "note"
+    for row in details:
+        mart = marts[(row["team_id"].value, row["opportunity"].value, row["opportunity_key"].value)]
+        assert row["saving_cents"].value == mart["saving_cents"]
+        assert dec(row["saving_usd"].value) == D(mart["saving_cents"]) / 100 and "$" in row["saving_usd"].number_format
+        assert row["assumption"].value == mart["assumption"] and row["events"].value == mart["events"]
+    _, csv_rows = read_csv(sample_exports / "savings-2026-10.csv")
+    assert [r["saving_cents"] for r in csv_rows[:-1]] == [str(row["saving_cents"].value) for row in details]
+    # the memo lists the month's largest opportunity with its cents summed over the teams, and says the rules overlap
+    memo = (sample_exports / "allocation-memo-2026-10.md").read_text(encoding="utf-8")
+    largest: dict[tuple[str, str], int] = {}
+    for (_, opportunity, key), mart in marts.items():
+        largest[(opportunity, key)] = largest.get((opportunity, key), 0) + mart["saving_cents"]
+    (opportunity, key), cents = max(largest.items(), key=lambda item: item[1])
+    assert "## Savings opportunities" in memo and "savings do not add up across rules" in memo
+    assert f"- **{opportunity.replace('_', ' ')}** — {key}: could save **${D(cents) / 100:,.2f}**" in memo

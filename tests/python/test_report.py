@@ -132,6 +132,23 @@ def test_a_team_page_shows_only_that_team(pages: dict[str, object]) -> None:
     assert "Allocation memo" not in dom  # the memo names every team
 
 
+def test_savings_sections_equal_the_mart(pages: dict[str, object]) -> None:
+    wh: Warehouse = pages["wh"]  # type: ignore[assignment]
+    pattern = r'<tr data-opportunity="([^"]+)" data-key="([^"]+)">.*?data-cents="(\d+)"'
+    org = re.findall(pattern, pages["org"], flags=re.S)  # type: ignore[call-overload]
+    totals = {(o, k): int(c) for o, k, c in wh.query(
+        "select opportunity, opportunity_key, sum(saving_cents) from marts.rpt_savings_opportunities where month = ? "
+        "group by all", [f"{MONTH}-01"])}
+    assert org and len(org) == min(10, len(totals))
+    assert [int(c) for *_, c in org] == sorted((int(c) for *_, c in org), reverse=True)
+    assert all(totals[(o, k)] == int(c) for o, k, c in org)
+    assert min(int(c) for *_, c in org) >= sorted(totals.values(), reverse=True)[len(org) - 1]  # the largest ones
+    team = re.findall(pattern, pages["team"], flags=re.S)  # type: ignore[call-overload]
+    rows = wh.query("select opportunity, opportunity_key, saving_cents from marts.rpt_savings_opportunities "
+                    "where month = ? and team_id = 'search' order by opportunity_rank limit 10", [f"{MONTH}-01"])
+    assert [(o, k, int(c)) for o, k, c in team] == [(o, k, int(c)) for o, k, c in rows]
+
+
 def visible_text(dom: str) -> str:
     """The page's text as a reader sees it (scripts, styles and tags removed, entities left as they are)."""
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)

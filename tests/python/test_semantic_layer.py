@@ -63,3 +63,14 @@ def test_ratio_and_derived_metrics_by_month(mf, sample_warehouse: Warehouse) -> 
         assert abs(float(row["unattributed_share"]) - float(unattributed / total)) < 1e-12
         assert abs(float(row["high_confidence_share"]) - float(high / total)) < 1e-12
         assert abs(float(row["cost_per_1k_tokens"]) - float(event_cost * 1000 / tokens)) < 1e-12
+
+
+def test_potential_savings_by_team_month_and_opportunity_equal_the_mart(mf, sample_warehouse: Warehouse) -> None:  # type: ignore[no-untyped-def]
+    rows = mf("potential_savings_usd", "savings_event__team_id,savings_event__opportunity,metric_time__month")
+    got = {(r["metric_time__month"][:10], r["savings_event__team_id"], r["savings_event__opportunity"]):
+           Decimal(r["potential_savings_usd"]) for r in rows}
+    want = {(m.isoformat(), t, o): s for m, t, o, s in sample_warehouse.query(
+        "select month, team_id, opportunity, sum(saving_usd) from marts.rpt_savings_opportunities group by all")}
+    assert want and got.keys() == want.keys()
+    for key, saving in want.items():
+        assert abs(got[key] - saving) < Decimal("1e-9"), key
