@@ -63,3 +63,22 @@
                 )
     end
 {%- endmacro %}
+
+{#-
+  A non-negative money amount divided by a positive count (events, runs, thousands of tokens) as an
+  exact decimal(38, 12), rounded down to 1e-12: the amount in whole pico-dollars divided as integers.
+  NULL when the count is 0 or NULL.
+-#}
+{% macro tl_money_per(amount, count) -%}
+    case
+        when ({{ count }}) > 0
+            then cast(
+                    cast({{ tl_int_div(
+                        'cast(floor(cast(' ~ amount ~ ' as decimal(38, 12)) * 1000000000000) as ' ~ tl_wide_int_type() ~ ')',
+                        count
+                    ) }} as decimal(38, 0))
+                    * cast(0.000000000001 as decimal(13, 12))
+                    as decimal(38, 12)
+                )
+    end
+{%- endmacro %}

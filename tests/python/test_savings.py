@@ -237,3 +237,33 @@ def test_repricing_each_event_on_its_own_model_reproduces_the_ledger(sample_ware
     ledger = {k: v for k, v, _ in rows}
     assert_close({k: ledger[k] for k in by_event if k in ledger}, {k: v for k, v in by_event.items() if k in ledger},
                  "ledger vs calc_price")
+
+
+def test_team_benchmarks_recomputed_from_the_allocations(sample_warehouse: Warehouse) -> None:
+    import statistics
+
+    cost: dict[tuple[Any, str], Decimal] = defaultdict(Decimal)
+    events: dict[tuple[Any, str], set[str]] = defaultdict(set)
+    for month, team, event_key, allocated in sample_warehouse.query(
+            "select month, team_id, event_key, allocated_cost_usd from marts.fct_cost_allocations "
+            "where allocated_cost_usd is not null"):
+        cost[(month, team)] += allocated
+        events[(month, team)].add(event_key)
+    groups = {t: g or "all" for t, g in csv_teams()}
+    per_event = {k: (cost[k] / len(events[k])).quantize(Decimal("1e-12"), rounding="ROUND_FLOOR") for k in cost}
+    rows = sample_warehouse.query(
+        "select month, team_id, events, cost_usd, cost_per_event_usd, peer_teams, peer_median_cost_per_event_usd "
+        "from marts.rpt_team_benchmarks where scope_kind = 'team'")
+    assert {(m, t) for m, t, *_ in rows} == set(cost)
+    for month, team, n, total, cpe, peer_teams, median in rows:
+        assert (n, total, cpe) == (len(events[(month, team)]), cost[(month, team)], per_event[(month, team)]), team
+        group = groups.get(team, "all")
+        peers = [per_event[(m, t)] for (m, t) in per_event if m == month and t not in (team, "unattributed")
+                 and (group == "all" or groups.get(t, "all") == group)]
+        assert peer_teams == len(peers), (month, team)
+        expected = statistics.median(peers).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP) if peers else None
+        assert median == expected, (month, team)
+
+
+def csv_teams() -> list[tuple[str, str]]:
+    return [(r["team_id"], r.get("peer_group", "")) for r in org_rows("teams.csv")]

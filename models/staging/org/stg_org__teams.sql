@@ -1,4 +1,7 @@
-{#- Teams (org/teams.csv). Ids are trimmed and lower-cased; merged_into / merged_on are optional columns. -#}
+{#-
+  Teams (org/teams.csv). Ids are trimmed and lower-cased; merged_into / merged_on /
+  peer_group are optional columns.
+-#}
 with
 
 source as (
@@ -14,7 +17,8 @@ final as (
         nullif(trim({{ tl_seed_column(ref('teams'), 'team_name', 'varchar') }}), '') as team_name,
         nullif(trim({{ tl_seed_column(ref('teams'), 'cost_center', 'varchar') }}), '') as cost_center,
         {{ tl_normalize_id(tl_seed_column(ref('teams'), 'merged_into', 'varchar')) }} as merged_into,
-        {{ tl_seed_column(ref('teams'), 'merged_on', 'date') }} as merged_on
+        {{ tl_seed_column(ref('teams'), 'merged_on', 'date') }} as merged_on,
+        {{ tl_normalize_id(tl_seed_column(ref('teams'), 'peer_group', 'varchar')) }} as peer_group
     from source
 
 )
