@@ -5,8 +5,9 @@
   from the columns the ledger keeps, so what-if and ledger cannot drift. The rules (docs/savings.md):
   - as_billed: every catalog-priced request in its own context (the control: its sum is the event's
     ledger list cost, tested);
-  - batch: requests not sent as batch, of work in org/batch_eligible.csv, on a model whose catalog
-    entry has a batch price, repriced with `processing: batch`;
+  - batch: requests not sent as batch, of work in org/batch_eligible.csv (and, with
+    var('savings_batch_unattended_jobs'), of Jobs-export requests with no user), on a model whose
+    catalog entry has a batch price, repriced with `processing: batch`;
   - model_alternative: requests of a from-model in org/model_substitutes.csv, the same usage priced
     on the substitute on the request's date (its own time of day, tiers and variants);
   - cache: requests of a model with a target in org/cache_targets.csv, as if that share of their
@@ -112,6 +113,8 @@ billed as (
         attempts.model_id,
         attempts.agent,
         attempts.environment,
+        attempts.source,
+        attempts.user_email,
         attempts.is_batch,
         attempts.uncached_input_tokens,
         attempts.cache_read_tokens,
@@ -154,6 +157,23 @@ rule_matches as (
         on (batch_eligible.agent is null or billed.agent = batch_eligible.agent)
             and (batch_eligible.environment is null or billed.environment = batch_eligible.environment)
     where not billed.is_batch and billed.variants_enabled
+    {%- if var('savings_batch_unattended_jobs', false) %}
+
+    union all
+
+    -- Unattended work: Jobs-export requests with no user (var savings_batch_unattended_jobs).
+    select
+        billed.attempt_key,
+        'batch' as opportunity,
+        billed.model_provider_id as to_provider,
+        billed.model_id as to_model,
+        cast(null as {{ string_type }}) as scope_team_id
+    from billed
+    inner join batch_models
+        on billed.model_provider_id = batch_models.provider_id
+            and billed.model_id = batch_models.model_id
+    where not billed.is_batch and billed.variants_enabled and billed.source = 'jobs' and billed.user_email is null
+    {%- endif %}
 
     union all
 
