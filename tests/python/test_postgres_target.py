@@ -41,12 +41,12 @@ CONTRACT_MARTS = {"fct_team_monthly_spend": ("month", "team_id"), "fct_cost_allo
 OTHER_MARTS = (
     "fct_usage_events", "rpt_chargeback_monthly", "rpt_chargeback_by_dimension", "rpt_chargeback_by_model_agent",
     "fct_budget_status", "fct_invoice_reconciliation", "focus_cost_and_usage", "fct_provider_usage_daily",
-    "fct_usage_coverage", "fct_savings_events", "rpt_savings_opportunities",
+    "fct_usage_coverage", "fct_savings_events", "rpt_savings_opportunities", "rpt_team_benchmarks",
 )  # fmt: skip  (not published_team_monthly_spend: it keeps what the first build published, by design)
 TEAM_FACING = (
     "fct_team_monthly_spend", "fct_cost_allocations", "published_team_monthly_spend", "rpt_chargeback_monthly",
     "rpt_chargeback_by_dimension", "rpt_chargeback_by_model_agent", "rpt_provider_costs_by_team",
-    "fct_savings_events", "rpt_savings_opportunities",
+    "fct_savings_events", "rpt_savings_opportunities", "rpt_team_benchmarks",
 )  # fmt: skip
 
 
