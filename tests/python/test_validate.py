@@ -299,7 +299,7 @@ def test_oddities_the_models_tolerate_are_warnings(tmp_path: Path) -> None:
     problems = validate.check(org)
     assert [(str(p), p.severity) for p in problems] == [
         ("teams.csv:1:notes: notes — unknown column: ignored (the columns are team_id, team_name, cost_center, "
-         "merged_into, merged_on)", "warning"),
+         "merged_into, merged_on, peer_group)", "warning"),
         ("teams.csv:2:merged_on: 2026-10-01 — merged_on without merged_into: ignored", "warning"),
         ("shared_agent_rules.csv:2:method: fixed — no split set of bot in shared_agent_splits.csv is in force from "
          "2026-01-01: shares are even until one is", "warning"),
