@@ -260,3 +260,12 @@ context_rates as (
     + coalesce({{ tl_cost('web_search_requests', 'web_searches_kcount', 1000) }}, 0)
     + coalesce({{ tl_cost('1', 'requests_kcount', 1000) }}, 0)
 {%- endmacro %}
+
+{#- The catalog models with time-of-day price windows: a select over `price_sets` (a CTE name). -#}
+{% macro tl_time_of_day_models(price_sets) -%}
+    select distinct
+        provider_id,
+        model_id
+    from {{ price_sets }}
+    where start_time is not null
+{%- endmacro %}

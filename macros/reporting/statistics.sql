@@ -23,3 +23,16 @@
 {% macro default__tl_iso_week_label(date_expr) -%}
     to_char({{ date_expr }}, 'IYYY-"W"IW')
 {%- endmacro %}
+
+{#-
+  The exact median of `value` as an aggregate over rows ranked 1..`count` by it (`rank`, `count`:
+  integer columns, e.g. row_number() and count(*) over the group): the middle value, or the mean of
+  the two middle values, by (a + b) x 0.5 (never a float, unlike percentile_cont on some engines).
+-#}
+{% macro tl_exact_median(value, rank, count) -%}
+    {%- set middle = rank ~ " in (" ~ tl_int_div(count ~ ' + 1', 2) ~ ", " ~ tl_int_div(count ~ ' + 2', 2) ~ ")" -%}
+    (
+        min(case when {{ middle }} then {{ value }} end)
+        + max(case when {{ middle }} then {{ value }} end)
+    ) * cast(0.5 as decimal(2, 1))
+{%- endmacro %}

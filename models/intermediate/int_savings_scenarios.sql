@@ -82,11 +82,7 @@ overrides as (
 
 time_of_day_models as (
 
-    select distinct
-        provider_id,
-        model_id
-    from price_sets
-    where start_time is not null
+    {{ tl_time_of_day_models('price_sets') }}
 
 ),
 

@@ -235,7 +235,7 @@ peer_figures as (
 
 peer_medians as (
 
-    -- The median: the middle value, or the mean of the two middle values (exact: (a + b) x 0.5).
+    -- The peers' medians, exact (the mean of the two middle values for an even count).
     select
         month,
         team_id,
@@ -243,27 +243,9 @@ peer_medians as (
         scope_id,
         max(peer_teams) as peer_teams,
         min(peer_cost_per_event_usd) as peer_min_cost_per_event_usd,
-        (
-            min(case
-                when event_rank in ({{ tl_int_div('peer_teams + 1', 2) }}, {{ tl_int_div('peer_teams + 2', 2) }})
-                    then peer_cost_per_event_usd
-            end)
-            + max(case
-                when event_rank in ({{ tl_int_div('peer_teams + 1', 2) }}, {{ tl_int_div('peer_teams + 2', 2) }})
-                    then peer_cost_per_event_usd
-            end)
-        ) * cast(0.5 as decimal(2, 1)) as peer_median_cost_per_event_usd,
+        {{ tl_exact_median('peer_cost_per_event_usd', 'event_rank', 'peer_teams') }} as peer_median_cost_per_event_usd,
         max(run_peers) as run_peer_teams,
-        (
-            min(case
-                when run_rank in ({{ tl_int_div('run_peers + 1', 2) }}, {{ tl_int_div('run_peers + 2', 2) }})
-                    then peer_cost_per_run_usd
-            end)
-            + max(case
-                when run_rank in ({{ tl_int_div('run_peers + 1', 2) }}, {{ tl_int_div('run_peers + 2', 2) }})
-                    then peer_cost_per_run_usd
-            end)
-        ) * cast(0.5 as decimal(2, 1)) as peer_median_cost_per_successful_run_usd
+        {{ tl_exact_median('peer_cost_per_run_usd', 'run_rank', 'run_peers') }} as peer_median_cost_per_successful_run_usd
     from peer_figures
     group by month, team_id, scope_kind, scope_id
 
