@@ -42,27 +42,22 @@ latest_published as (
 
 lines as (
 
-    select
-        'ledger' as basis,
-        month,
-        team_id,
-        cost_usd,
-        cost_high_usd,
-        cost_medium_usd,
-        cost_low_usd
-    from monthly
+    {%- for basis, relation in {'ledger': 'monthly', 'published': 'latest_published'}.items() %}
 
-    union all
+        select
+            '{{ basis }}' as basis,
+            month,
+            team_id,
+            cost_usd,
+            cost_high_usd,
+            cost_medium_usd,
+            cost_low_usd
+        from {{ relation }}
+        {%- if not loop.last %}
 
-    select
-        'published' as basis,
-        month,
-        team_id,
-        cost_usd,
-        cost_high_usd,
-        cost_medium_usd,
-        cost_low_usd
-    from latest_published
+            union all
+        {% endif %}
+    {%- endfor %}
 
 ),
 
