@@ -216,11 +216,7 @@ identified as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', str), "':'",
-            dbt.cast('document_number', str), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by request_id_text, timestamp_text, ' ~ dbt.cast('record', str) ~ ')', str)
-        ]) }} as record_row_key,
+        {{ tl_document_row_key('request_id_text, timestamp_text, ' ~ dbt.cast('record', str)) }} as record_row_key,
         load_id,
         file_path,
         file_sha256,

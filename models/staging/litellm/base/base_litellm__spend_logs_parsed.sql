@@ -251,12 +251,7 @@ decoded as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', api.Column.translate_type('string')), "':'",
-            dbt.cast('document_number', api.Column.translate_type('string')), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by any_request_id, start_time_text, record)',
-                api.Column.translate_type('string'))
-        ]) }} as record_row_key,
+        {{ tl_document_row_key('any_request_id, start_time_text, record') }} as record_row_key,
         load_id,
         file_path,
         file_sha256,
