@@ -8,6 +8,9 @@
     'tok_reasoning', 'tok_input_audio', 'tok_output_audio', 'tok_web_searches'
 ] -%}
 
+{#- The line's own columns, carried through the parsing CTEs. -#}
+{%- set line_columns = ['load_id', 'file_path', 'file_sha256', 'line_number', 'raw_line', 'loaded_at', 'record', 'record_type'] -%}
+
 {%- set text_paths = {
     'request_id_text': '$.request_id',
     'timestamp_text': '$.timestamp',
@@ -77,14 +80,7 @@ fields as (
     -- One parse per line: every scalar is read by a single multi-path extraction (a call per path
     -- would re-parse the document each time; this CTE was most of the model's time at 1M rows).
     select
-        load_id,
-        file_path,
-        file_sha256,
-        line_number,
-        raw_line,
-        loaded_at,
-        record,
-        record_type,
+        {{ line_columns | join(',\n        ') }},
         {{ tl_json_texts('obj', text_paths.values() | list) }} as texts,
         {{ tl_json_gets('obj', ['$.error', '$.headers', '$.response.usage']) }} as subdocs
     from objects
@@ -94,17 +90,8 @@ fields as (
 usage_fields as {{ tl_materialized() }} (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        line_number,
-        raw_line,
-        loaded_at,
-        record,
-        record_type,
-        {%- for name in text_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }},
-        {%- endfor %}
+        {{ line_columns | join(',\n        ') }},
+        {{- tl_named_elements('texts', text_paths) }},
         coalesce({{ tl_json_type(tl_list_element('subdocs', 1)) }}, 'NULL') <> 'NULL' as has_error_object,
         case
             when {{ tl_json_type(tl_list_element('subdocs', 2)) }} = 'OBJECT' then {{ tl_list_element('subdocs', 2) }}
@@ -235,12 +222,9 @@ judged as (
             when record_type <> 'OBJECT' then 'json_not_object'
             when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
             when {{ tl_has_nul('request_id_text') }} then 'invalid_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and (
                     (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
                     or n_cache_write_total < n_cache_write_1h

@@ -105,9 +105,7 @@ named as (
         doc_type,
         record,
         record_type,
-        {%- for name in record_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{- tl_named_elements('texts', record_paths) }}
     from fields
 
 ),
@@ -196,12 +194,9 @@ judged as (
             -- a CSV record the ingest could not split into fields lands as {"_unparsed": ..., "_error": ...}
             when {{ tl_json_type('record', '$._unparsed') }} is not null then 'ragged_row'
             when {{ tl_nullif_blank('any_request_id') }} is null then 'missing_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not is_cache_hit and not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and (n_input < n_cache_read + n_write_total or n_write_total < n_write_1h or n_output < n_reasoning)
                 then 'inconsistent_tokens'
             when has_usage and {{ tl_nullif_blank('model_text') }} is null then 'missing_model'
