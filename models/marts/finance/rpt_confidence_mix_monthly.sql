@@ -20,25 +20,7 @@ published as (
 
 ),
 
-latest_versions as (
-
-    select
-        month,
-        max(publication_version) as publication_version
-    from published
-    group by month
-
-),
-
-latest_published as (
-
-    select published.*
-    from published
-    inner join latest_versions
-        on published.month = latest_versions.month
-            and published.publication_version = latest_versions.publication_version
-
-),
+{{ tl_latest_publication('published', 'latest_published') }},
 
 lines as (
 
