@@ -8,3 +8,16 @@
         {{ tl_list_element(list_column, loop.index) }} as {{ name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  The records of a base parser (a CTE with a JSON column `record`) with record_type (its JSON type)
+  and `texts`, the values of `paths` (a mapping name -> JSON path) as text, read in one extraction
+  (tl_json_texts; name them with tl_named_elements). Renders a query (use it as a CTE body).
+-#}
+{% macro tl_record_texts(relation, paths) -%}
+    select
+        *,
+        {{ tl_json_type('record') }} as record_type,
+        {{ tl_json_texts('record', paths.values() | list) }} as texts
+    from {{ relation }}
+{%- endmacro %}

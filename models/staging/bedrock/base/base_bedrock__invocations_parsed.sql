@@ -212,12 +212,7 @@ final as (
 
     select
         {{ tl_document_row_key('request_id_text, timestamp_text, ' ~ dbt.cast('record', str)) }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         record_id as request_id,
         message_id as response_id,
         {{ tl_nullif_blank('operation_text') }} as api_operation,

@@ -121,11 +121,7 @@ with
 
 fields as (
 
-    select
-        *,
-        {{ tl_json_type('record') }} as record_type,
-        {{ tl_json_texts('record', record_paths.values() | list) }} as texts
-    from records
+    {{ tl_record_texts('records', record_paths) }}
 
 ),
 
@@ -314,12 +310,7 @@ final as (
 
     select
         {{ tl_document_row_key('id_text, start_api, start_blob, record') }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         record_id as observation_id,
         trace_id,
         parent_id as parent_observation_id,

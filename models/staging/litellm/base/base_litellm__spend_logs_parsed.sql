@@ -83,11 +83,7 @@ with
 
 fields as (
 
-    select
-        *,
-        {{ tl_json_type('record') }} as record_type,
-        {{ tl_json_texts('record', record_paths.values() | list) }} as texts
-    from records
+    {{ tl_record_texts('records', record_paths) }}
 
 ),
 
@@ -247,12 +243,7 @@ final as (
 
     select
         {{ tl_document_row_key('any_request_id, start_time_text, record') }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_lineage() }},
         record_id as request_id,
         case
             when unwrapped_id like 'litellm:custom_llm_provider:%;response_id:_%'
