@@ -21,3 +21,18 @@
         {{ tl_json_texts('record', paths.values() | list) }} as texts
     from {{ relation }}
 {%- endmacro %}
+
+{#-
+  A simple case over `expr`: `mapping` maps each value (a string literal, in order) to the SQL it
+  selects; the key 'else' gives the SQL for any other value (absent: NULL).
+-#}
+{% macro tl_case_map(expr, mapping) -%}
+    case {{ expr }}
+        {%- for value, result in mapping.items() if value != 'else' %}
+            when '{{ value }}' then {{ result }}
+        {%- endfor %}
+        {%- if 'else' in mapping %}
+            else {{ mapping['else'] }}
+        {%- endif %}
+        end
+{%- endmacro %}

@@ -19,20 +19,7 @@ final as (
 
     select
         attempt_id as request_id,
-        attempt_key,
-        occurred_at,
-        provider,
-        model_id,
-        model_requested,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        output_tokens,
-        reasoning_tokens,
-        reported_cost_usd,
-        list_cost_usd,
-        difference_usd,
-        difference_pct
+        {{- tl_source_disagreement_columns(omit=['cache_write_1h_tokens']) }}
     from disagreements
 
 )

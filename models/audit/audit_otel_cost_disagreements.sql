@@ -30,19 +30,7 @@ final as (
         disagreements.attempt_key,
         disagreements.occurred_at,
         spans.scope_name,
-        disagreements.provider,
-        disagreements.model_id,
-        disagreements.model_requested,
-        disagreements.uncached_input_tokens,
-        disagreements.cache_read_tokens,
-        disagreements.cache_write_5m_tokens,
-        disagreements.cache_write_1h_tokens,
-        disagreements.output_tokens,
-        disagreements.reasoning_tokens,
-        disagreements.reported_cost_usd,
-        disagreements.list_cost_usd,
-        disagreements.difference_usd,
-        disagreements.difference_pct
+        {{- tl_source_disagreement_columns('disagreements', omit=['attempt_key', 'occurred_at']) }}
     from disagreements
     inner join spans
         on disagreements.attempt_id = spans.span_key

@@ -11,6 +11,28 @@
 {#- The line's own columns, carried through the parsing CTEs. -#}
 {%- set line_columns = ['load_id', 'file_path', 'file_sha256', 'line_number', 'raw_line', 'loaded_at', 'record', 'record_type'] -%}
 
+{#- The native usage fields of each usage shape behind one set of counts (text; else = any other shape). -#}
+{%- set usage_by_shape = {
+    'tok_input': {'openai_chat': 'u_prompt_tokens', 'else': 'u_input_tokens'},
+    'tok_output': {'openai_chat': 'u_completion_tokens', 'else': 'u_output_tokens'},
+    'tok_cache_read': {
+        'openai_chat': 'u_prompt_cached_tokens', 'openai_responses': 'u_input_cached_tokens', 'else': 'u_cache_read_input_tokens',
+    },
+    'tok_cache_write': {
+        'openai_chat': 'u_prompt_cache_write_tokens', 'openai_responses': 'u_input_cache_write_tokens',
+        'else': 'u_cache_creation_input_tokens',
+    },
+    'tok_cache_write_5m': {'anthropic_messages': 'u_ephemeral_5m_tokens'},
+    'tok_cache_write_1h': {'anthropic_messages': 'u_ephemeral_1h_tokens'},
+    'tok_reasoning': {
+        'openai_chat': 'u_completion_reasoning_tokens', 'openai_responses': 'u_output_reasoning_tokens',
+        'else': 'u_output_thinking_tokens',
+    },
+    'tok_input_audio': {'openai_chat': 'u_prompt_audio_tokens'},
+    'tok_output_audio': {'openai_chat': 'u_completion_audio_tokens'},
+    'tok_web_searches': {'anthropic_messages': 'u_web_search_requests'},
+} -%}
+
 {%- set text_paths = {
     'request_id_text': '$.request_id',
     'timestamp_text': '$.timestamp',
@@ -146,34 +168,9 @@ mapped as (
     select
         *,
         coalesce({{ tl_try_cast('status_code_text', 'integer') }} >= 400, false) or has_error_object as is_failed,
-        case usage_shape
-            when 'openai_chat' then u_prompt_tokens
-            else u_input_tokens
-        end as tok_input,
-        case usage_shape
-            when 'openai_chat' then u_completion_tokens
-            else u_output_tokens
-        end as tok_output,
-        case usage_shape
-            when 'openai_chat' then u_prompt_cached_tokens
-            when 'openai_responses' then u_input_cached_tokens
-            else u_cache_read_input_tokens
-        end as tok_cache_read,
-        case usage_shape
-            when 'openai_chat' then u_prompt_cache_write_tokens
-            when 'openai_responses' then u_input_cache_write_tokens
-            else u_cache_creation_input_tokens
-        end as tok_cache_write,
-        case when usage_shape = 'anthropic_messages' then u_ephemeral_5m_tokens end as tok_cache_write_5m,
-        case when usage_shape = 'anthropic_messages' then u_ephemeral_1h_tokens end as tok_cache_write_1h,
-        case usage_shape
-            when 'openai_chat' then u_completion_reasoning_tokens
-            when 'openai_responses' then u_output_reasoning_tokens
-            else u_output_thinking_tokens
-        end as tok_reasoning,
-        case when usage_shape = 'openai_chat' then u_prompt_audio_tokens end as tok_input_audio,
-        case when usage_shape = 'openai_chat' then u_completion_audio_tokens end as tok_output_audio,
-        case when usage_shape = 'anthropic_messages' then u_web_search_requests end as tok_web_searches
+        {%- for name, by_shape in usage_by_shape.items() %}
+            {{ tl_case_map('usage_shape', by_shape) }} as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from shaped
 
 ),
