@@ -16,3 +16,20 @@
     where abs(difference_usd) * 100 > list_cost_usd * {{ tolerance_pct }}
         or (list_cost_usd = 0 and difference_usd <> 0)
 {%- endmacro %}
+
+{#-
+  The per-attempt columns a producer's own disagreement audit (audit.litellm_cost_disagreements,
+  audit.otel_cost_disagreements) keeps from audit.reported_cost_disagreements: all but source,
+  attempt_id and tolerance_pct, in the generic audit's order, less `omit`, each qualified by
+  `relation` when given, as one select list.
+-#}
+{% macro tl_source_disagreement_columns(relation=none, omit=[]) -%}
+    {%- set columns = [
+        'attempt_key', 'occurred_at', 'provider', 'model_id', 'model_requested',
+        'uncached_input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens',
+        'reasoning_tokens', 'reported_cost_usd', 'list_cost_usd', 'difference_usd', 'difference_pct',
+    ] -%}
+    {%- for column in columns if column not in omit %}
+        {% if relation %}{{ relation }}.{% endif %}{{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}

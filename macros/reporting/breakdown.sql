@@ -68,3 +68,59 @@ breakdown as (
 
 )
 {%- endmacro %}
+
+{#-
+  A whole chargeback breakdown model: the import CTEs (`allocations` = fct_cost_allocations, `events`
+  = fct_usage_events, `monthly` = fct_team_monthly_spend), tl_chargeback_breakdown over `dimensions`,
+  and the final select: breakdown_key (month, team and the dimensions), month, team_id, the
+  dimensions, cost_usd, cost_cents, list_cost_usd, list_cost_cents, events, unpriced_events, then
+  `extra_columns` (SQL expressions over `breakdown`, in order).
+-#}
+{% macro tl_chargeback_breakdown_model(dimensions, extra_columns=[]) -%}
+with
+
+allocations as (
+
+    select * from {{ ref('fct_cost_allocations') }}
+
+),
+
+events as (
+
+    select * from {{ ref('fct_usage_events') }}
+
+),
+
+monthly as (
+
+    select * from {{ ref('fct_team_monthly_spend') }}
+
+),
+
+{{ tl_chargeback_breakdown(dimensions) }},
+
+final as (
+
+    select
+        {{ tl_key(['month', 'team_id'] + (dimensions.keys() | list)) }} as breakdown_key,
+        month,
+        team_id,
+        {%- for name in dimensions %}
+        {{ name }},
+        {%- endfor %}
+        cost_usd,
+        cost_cents,
+        list_cost_usd,
+        list_cost_cents,
+        events,
+        unpriced_events
+        {%- for column in extra_columns -%}
+        ,
+        {{ column }}
+        {%- endfor %}
+    from breakdown
+
+)
+
+select * from final
+{%- endmacro %}

@@ -99,3 +99,16 @@ records as (
 
 )
 {%- endmacro %}
+
+{#-
+  The row key of one record of a source document, `load_id:document_number:n`: n numbers the
+  document's records by `order_by` (SQL over the record's columns, an order without ties).
+-#}
+{% macro tl_document_row_key(order_by) -%}
+    {%- set str = api.Column.translate_type('string') -%}
+    {{ dbt.concat([
+        dbt.cast('load_id', str), "':'",
+        dbt.cast('document_number', str), "':'",
+        dbt.cast('row_number() over (partition by load_id, document_number order by ' ~ order_by ~ ')', str)
+    ]) }}
+{%- endmacro %}

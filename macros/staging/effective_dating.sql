@@ -12,3 +12,22 @@
 {% macro tl_in_force(date_expr, alias) -%}
     ({{ date_expr }} >= {{ alias }}.valid_from and ({{ alias }}.valid_to is null or {{ date_expr }} < {{ alias }}.valid_to))
 {%- endmacro %}
+
+{#-
+  A type-2 dimension over an effective-dated relation (a CTE name): one row per `key` and effective
+  period, [valid_from, valid_to) with no gaps or overlaps. `key_name` is the row's key
+  (<key>@<effective_from>), then `key`, `columns` (SQL expressions, in order), valid_from, valid_to and
+  is_current. Renders a query (use it as a CTE body).
+-#}
+{% macro tl_versioned(relation, key, key_name, columns) -%}
+    select
+        {{ dbt.concat([key, "'@'", dbt.cast('effective_from', api.Column.translate_type('string'))]) }} as {{ key_name }},
+        {{ key }},
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        effective_from as valid_from,
+        {{ tl_valid_to(key) }} as valid_to,
+        {{ tl_valid_to(key) }} is null as is_current
+    from {{ relation }}
+{%- endmacro %}

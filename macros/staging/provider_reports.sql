@@ -34,3 +34,51 @@
     ) as results
     where copy_rank = 1
 {%- endmacro %}
+
+{#-
+  A whole provider-report staging model: the valid results of `format` (tl_report_results with
+  `fields` and `key_columns`), the `count_columns` (text fields, named with a `_text` suffix) parsed
+  as token counts under their name without the suffix, and one row per result with result_row_key,
+  the provider (the format's first word), the bucket, then `columns` (an ordered mapping output
+  column -> SQL expression over the results and counts), load_id and file_path.
+-#}
+{% macro tl_report_staging(format, fields, key_columns, columns, count_columns=[]) -%}
+with
+
+results as (
+
+    {{ tl_report_results(format, fields, key_columns) }}
+
+),
+{%- if count_columns %}
+
+counted as (
+
+    select
+        *,
+        {%- for col in count_columns %}
+            {{ tl_token_count(col) }} as {{ col[:-5] }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from results
+
+),
+{%- endif %}
+
+final as (
+
+    select
+        result_row_key,
+        '{{ format.split("_")[0] }}' as provider,
+        bucket_start,
+        bucket_end,
+        {%- for name, expression in columns.items() %}
+        {{ expression }}{% if expression != name %} as {{ name }}{% endif %},
+        {%- endfor %}
+        load_id,
+        file_path
+    from {{ 'counted' if count_columns else 'results' }}
+
+)
+
+select * from final
+{%- endmacro %}

@@ -40,3 +40,47 @@
     {%- endfor -%}
     {{ return(ns.previous[-1]) }}
 {%- endmacro %}
+
+{#-
+  A whole organisation staging model over the seed `seed_name`: `source` (the seed), then one row per
+  seed row with `columns`, an ordered mapping output column -> how to read the seed's column of that
+  name: a type ('id' = an id as compared everywhere, tl_normalize_id of the text; any other = that SQL
+  type, tl_seed_column), or [type, template] where the template's `{}` stands for that read (e.g.
+  "nullif({}, '*')"). With `derived` (SQL select items over the typed columns) the typed columns are a
+  CTE `typed` and the final select is `derived`.
+-#}
+{% macro tl_org_seed_model(seed_name, columns, derived=none) -%}
+with
+
+source as (
+
+    select * from {{ ref(seed_name) }}
+
+),
+
+{% if derived %}typed{% else %}final{% endif %} as (
+
+    select
+        {%- for name, spec in columns.items() %}
+            {%- set kind, template = (spec, '{}') if spec is string else spec %}
+            {%- if kind == 'id' %}
+                {%- set read = tl_normalize_id(tl_seed_column(ref(seed_name), name, 'varchar')) %}
+            {%- else %}
+                {%- set read = tl_seed_column(ref(seed_name), name, kind) %}
+            {%- endif %}
+        {{ template | replace('{}', read) }} as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from source
+
+){% if derived %},
+
+final as (
+
+    select
+        {{ derived | join(',\n        ') }}
+    from typed
+
+){% endif %}
+
+select * from final
+{%- endmacro %}

@@ -80,3 +80,25 @@ counted as (
 
 )
 {%- endmacro %}
+
+{#-
+  The token-count reject reasons of a base parser, in their order, as `when ... then ...` branches of
+  its reject_reason case (after tl_checked_token_counts' flags): non_numeric_tokens, negative_tokens,
+  tokens_over_max, each only when `guard` holds (none: always).
+-#}
+{% macro tl_token_rejects(guard='has_usage') -%}
+    {%- set prefix = guard ~ ' and ' if guard else '' -%}
+    when {{ prefix }}has_non_integer_tokens then 'non_numeric_tokens'
+            when {{ prefix }}has_negative_tokens then 'negative_tokens'
+            when {{ prefix }}has_tokens_over_max then 'tokens_over_max'
+{%- endmacro %}
+
+{#-
+  The timestamp reject reasons of a base parser, in their order, as `when ... then ...` branches of its
+  reject_reason case: invalid_timestamp (`column` NULL: absent or unparseable), then
+  implausible_timestamp (tl_implausible_timestamp).
+-#}
+{% macro tl_timestamp_rejects(column='occurred_at') -%}
+    when {{ column }} is null then 'invalid_timestamp'
+            when {{ tl_implausible_timestamp(column) }} then 'implausible_timestamp'
+{%- endmacro %}

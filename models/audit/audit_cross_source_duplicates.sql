@@ -53,14 +53,7 @@ final as (
 
     select
         {{ dbt.concat(['source', "':'", 'attempt_id']) }} as attempt_key,
-        source,
-        attempt_id,
-        response_id,
-        provider_hint,
-        occurred_at,
-        match_rule,
-        kept_source,
-        kept_attempt_id
+        *
     from collapsed
 
 )

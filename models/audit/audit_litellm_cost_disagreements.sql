@@ -7,47 +7,20 @@
 -#}
 with
 
-spend_logs as (
+disagreements as (
 
-    select * from {{ ref('stg_litellm__spend_logs') }}
-
-),
-
-priced as (
-
-    select * from {{ ref('int_usage_attempts_priced') }}
+    -- The generic audit's LiteLLM rows (tolerance var litellm_cost_tolerance_pct).
+    select * from {{ ref('audit_reported_cost_disagreements') }}
     where source = 'litellm'
-
-),
-
-compared as (
-
-    select
-        spend_logs.request_id,
-        priced.attempt_key,
-        spend_logs.occurred_at,
-        priced.provider,
-        priced.model_id,
-        spend_logs.model_requested,
-        spend_logs.uncached_input_tokens,
-        spend_logs.cache_read_tokens,
-        spend_logs.cache_write_5m_tokens,
-        spend_logs.output_tokens,
-        spend_logs.reasoning_tokens,
-        spend_logs.reported_cost_usd,
-        priced.list_cost_usd,
-        spend_logs.reported_cost_usd - priced.list_cost_usd as difference_usd
-    from spend_logs
-    inner join priced
-        on spend_logs.request_id = priced.attempt_id
-    where priced.list_cost_usd is not null
-        and spend_logs.reported_cost_usd is not null
 
 ),
 
 final as (
 
-    {{ tl_reported_cost_disagreements('compared', var('litellm_cost_tolerance_pct')) }}
+    select
+        attempt_id as request_id,
+        {{- tl_source_disagreement_columns(omit=['cache_write_1h_tokens']) }}
+    from disagreements
 
 )
 

@@ -8,50 +8,32 @@
 -#}
 with
 
-spans as (
+disagreements as (
 
-    select * from {{ ref('stg_otel__spans') }}
-    where collapse_rule is null
-        and reported_cost_usd is not null
-
-),
-
-priced as (
-
-    select * from {{ ref('int_usage_attempts_priced') }}
+    -- The generic audit's OTel rows (tolerance var otel_cost_tolerance_pct, default
+    -- litellm_cost_tolerance_pct); OTel's attempts are the spans that are calls (collapse_rule NULL).
+    select * from {{ ref('audit_reported_cost_disagreements') }}
     where source = 'otel'
 
 ),
 
-compared as (
+spans as (
 
-    select
-        spans.span_key,
-        priced.attempt_key,
-        spans.occurred_at,
-        spans.scope_name,
-        priced.provider,
-        priced.model_id,
-        spans.model_requested,
-        spans.uncached_input_tokens,
-        spans.cache_read_tokens,
-        spans.cache_write_5m_tokens,
-        spans.cache_write_1h_tokens,
-        spans.output_tokens,
-        spans.reasoning_tokens,
-        spans.reported_cost_usd,
-        priced.list_cost_usd,
-        spans.reported_cost_usd - priced.list_cost_usd as difference_usd
-    from spans
-    inner join priced
-        on spans.span_key = priced.attempt_id
-    where priced.list_cost_usd is not null
+    select * from {{ ref('stg_otel__spans') }}
 
 ),
 
 final as (
 
-    {{ tl_reported_cost_disagreements('compared', var('otel_cost_tolerance_pct', var('litellm_cost_tolerance_pct'))) }}
+    select
+        disagreements.attempt_id as span_key,
+        disagreements.attempt_key,
+        disagreements.occurred_at,
+        spans.scope_name,
+        {{- tl_source_disagreement_columns('disagreements', omit=['attempt_key', 'occurred_at']) }}
+    from disagreements
+    inner join spans
+        on disagreements.attempt_id = spans.span_key
 
 )
 

@@ -32,25 +32,7 @@ events as (
 
 ),
 
-latest_version as (
-
-    select
-        month,
-        max(publication_version) as publication_version
-    from published
-    group by month
-
-),
-
-latest as (
-
-    select published.*
-    from published
-    inner join latest_version
-        on published.month = latest_version.month
-            and published.publication_version = latest_version.publication_version
-
-),
+{{ tl_latest_publication('published', 'latest') }},
 
 publication as (
 

@@ -13,15 +13,7 @@ directory as (
 
 final as (
 
-    select
-        {{ dbt.concat(['agent', "'@'", dbt.cast('effective_from', api.Column.translate_type('string'))]) }} as agent_ownership_key,
-        agent,
-        team_id,
-        team_id is null as is_shared,
-        effective_from as valid_from,
-        {{ tl_valid_to('agent') }} as valid_to,
-        {{ tl_valid_to('agent') }} is null as is_current
-    from directory
+    {{ tl_versioned('directory', 'agent', 'agent_ownership_key', ['team_id', 'team_id is null as is_shared']) }}
 
 )
 

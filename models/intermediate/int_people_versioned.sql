@@ -9,14 +9,7 @@ people as (
 
 final as (
 
-    select
-        {{ dbt.concat(['email', "'@'", dbt.cast('effective_from', api.Column.translate_type('string'))]) }} as person_key,
-        email,
-        team_id,
-        effective_from as valid_from,
-        {{ tl_valid_to('email') }} as valid_to,
-        {{ tl_valid_to('email') }} is null as is_current
-    from people
+    {{ tl_versioned('people', 'email', 'person_key', ['team_id']) }}
 
 )
 

@@ -12,6 +12,22 @@
   6. unattributed                                                                            UNATTRIBUTED
   Ids compare case-insensitively after trimming. One row per event.
 -#}
+{#- The event's columns every step carries: name -> expression over int_usage_events. -#}
+{%- set event_columns = {
+    'event_key': 'event_key',
+    'event_id': 'event_id',
+    'source': 'source',
+    'occurred_at': 'occurred_at',
+    'month': 'month',
+    'event_date': 'cast(occurred_at as date)',
+    'list_cost_usd': 'list_cost_usd',
+    'cost_usd': 'cost_usd',
+    'last_load_id': 'last_load_id',
+    'environment': 'environment',
+    'tag_team_id': tl_normalize_id('tag_team'),
+    'agent_id': tl_normalize_id('agent'),
+    'key_id': tl_normalize_id('api_key_id'),
+} -%}
 with
 
 events as (
@@ -56,19 +72,9 @@ rules as (
 normalized as (
 
     select
-        event_key,
-        event_id,
-        source,
-        occurred_at,
-        month,
-        cast(occurred_at as date) as event_date,
-        list_cost_usd,
-        cost_usd,
-        last_load_id,
-        environment,
-        {{ tl_normalize_id('tag_team') }} as tag_team_id,
-        {{ tl_normalize_id('agent') }} as agent_id,
-        {{ tl_normalize_id('api_key_id') }} as key_id,
+        {%- for name, expression in event_columns.items() %}
+            {{ expression }}{% if expression != name %} as {{ name }}{% endif %},
+        {%- endfor %}
         {{ tl_normalize_id('user_email') }} as event_email
     from events
 
@@ -118,19 +124,9 @@ with_person as (
 final as (
 
     select
-        event_key,
-        event_id,
-        source,
-        occurred_at,
-        month,
-        event_date,
-        list_cost_usd,
-        cost_usd,
-        last_load_id,
-        environment,
-        tag_team_id,
-        agent_id,
-        key_id,
+        {%- for name in event_columns %}
+            {{ name }},
+        {%- endfor %}
         key_kind,
         person_email,
         agent_in_directory,

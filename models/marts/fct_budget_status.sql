@@ -176,18 +176,14 @@ final as (
         forecast_usd,
         utilisation_pct,
         forecast_utilisation_pct,
-        case
-            when utilisation_pct is null then case when spend_micro > 0 then 'critical' else 'ok' end
-            when utilisation_pct >= critical_pct then 'critical'
-            when utilisation_pct >= warn_pct then 'warning'
-            else 'ok'
-        end as status,
-        case
-            when forecast_utilisation_pct is null then case when spend_micro > 0 then 'critical' else 'ok' end
-            when forecast_utilisation_pct >= critical_pct then 'critical'
-            when forecast_utilisation_pct >= warn_pct then 'warning'
-            else 'ok'
-        end as forecast_status,
+        {%- for pct, status in [('utilisation_pct', 'status'), ('forecast_utilisation_pct', 'forecast_status')] %}
+            case
+                when {{ pct }} is null then case when spend_micro > 0 then 'critical' else 'ok' end
+                when {{ pct }} >= critical_pct then 'critical'
+                when {{ pct }} >= warn_pct then 'warning'
+                else 'ok'
+            end as {{ status }},
+        {%- endfor %}
         spend_to_date_cents
     from rated
 

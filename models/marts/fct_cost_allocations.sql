@@ -111,24 +111,18 @@ balanced as (
 
     select
         *,
-        case
-            when remainder_rank = 1
-                then cast(1 as decimal(38, 12))
-                    - coalesce(sum(case when remainder_rank > 1 then share_floor end) over (partition by event_key), 0)
-            else share_floor
-        end as share,
-        case
-            when remainder_rank = 1
-                then cost_usd
-                    - coalesce(sum(case when remainder_rank > 1 then allocated_floor end) over (partition by event_key), 0)
-            else allocated_floor
-        end as allocated_cost_usd,
-        case
-            when remainder_rank = 1
-                then list_cost_usd
-                    - coalesce(sum(case when remainder_rank > 1 then allocated_list_floor end) over (partition by event_key), 0)
-            else allocated_list_floor
-        end as allocated_list_cost_usd
+        {%- for name, total, floor in [
+            ('share', 'cast(1 as decimal(38, 12))', 'share_floor'),
+            ('allocated_cost_usd', 'cost_usd', 'allocated_floor'),
+            ('allocated_list_cost_usd', 'list_cost_usd', 'allocated_list_floor'),
+        ] %}
+            case
+                when remainder_rank = 1
+                    then {{ total }}
+                        - coalesce(sum(case when remainder_rank > 1 then {{ floor }} end) over (partition by event_key), 0)
+                else {{ floor }}
+            end as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from allocated
 
 ),

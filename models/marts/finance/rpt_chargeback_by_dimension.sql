@@ -9,45 +9,4 @@
     'environment': "coalesce(" ~ tl_normalize_id('events.environment') ~ ", '(none)')",
     'customer': "coalesce(" ~ tl_normalize_id('events.customer') ~ ", '(none)')",
 } -%}
-with
-
-allocations as (
-
-    select * from {{ ref('fct_cost_allocations') }}
-
-),
-
-events as (
-
-    select * from {{ ref('fct_usage_events') }}
-
-),
-
-monthly as (
-
-    select * from {{ ref('fct_team_monthly_spend') }}
-
-),
-
-{{ tl_chargeback_breakdown(dimensions) }},
-
-final as (
-
-    select
-        {{ tl_key(['month', 'team_id', 'project', 'environment', 'customer']) }} as breakdown_key,
-        month,
-        team_id,
-        project,
-        environment,
-        customer,
-        cost_usd,
-        cost_cents,
-        list_cost_usd,
-        list_cost_cents,
-        events,
-        unpriced_events
-    from breakdown
-
-)
-
-select * from final
+{{ tl_chargeback_breakdown_model(dimensions) }}

@@ -10,46 +10,6 @@
     'model_id': "coalesce(events.model_id, '(unknown)')",
     'agent': "coalesce(events.agent, '(no agent)')",
 } -%}
-with
-
-allocations as (
-
-    select * from {{ ref('fct_cost_allocations') }}
-
-),
-
-events as (
-
-    select * from {{ ref('fct_usage_events') }}
-
-),
-
-monthly as (
-
-    select * from {{ ref('fct_team_monthly_spend') }}
-
-),
-
-{{ tl_chargeback_breakdown(dimensions) }},
-
-final as (
-
-    select
-        {{ tl_key(['month', 'team_id', 'provider', 'model_id', 'agent']) }} as breakdown_key,
-        month,
-        team_id,
-        provider,
-        model_id,
-        agent,
-        cost_usd,
-        cost_cents,
-        list_cost_usd,
-        list_cost_cents,
-        events,
-        unpriced_events,
-        row_number() over (partition by month, team_id order by cost_usd desc, provider asc, model_id asc, agent asc) as driver_rank
-    from breakdown
-
-)
-
-select * from final
+{{ tl_chargeback_breakdown_model(dimensions, extra_columns=[
+    'row_number() over (partition by month, team_id order by cost_usd desc, provider asc, model_id asc, agent asc) as driver_rank',
+]) }}

@@ -20,49 +20,26 @@ published as (
 
 ),
 
-latest_versions as (
-
-    select
-        month,
-        max(publication_version) as publication_version
-    from published
-    group by month
-
-),
-
-latest_published as (
-
-    select published.*
-    from published
-    inner join latest_versions
-        on published.month = latest_versions.month
-            and published.publication_version = latest_versions.publication_version
-
-),
+{{ tl_latest_publication('published', 'latest_published') }},
 
 lines as (
 
-    select
-        'ledger' as basis,
-        month,
-        team_id,
-        cost_usd,
-        cost_high_usd,
-        cost_medium_usd,
-        cost_low_usd
-    from monthly
+    {%- for basis, relation in {'ledger': 'monthly', 'published': 'latest_published'}.items() %}
 
-    union all
+        select
+            '{{ basis }}' as basis,
+            month,
+            team_id,
+            cost_usd,
+            cost_high_usd,
+            cost_medium_usd,
+            cost_low_usd
+        from {{ relation }}
+        {%- if not loop.last %}
 
-    select
-        'published' as basis,
-        month,
-        team_id,
-        cost_usd,
-        cost_high_usd,
-        cost_medium_usd,
-        cost_low_usd
-    from latest_published
+            union all
+        {% endif %}
+    {%- endfor %}
 
 ),
 

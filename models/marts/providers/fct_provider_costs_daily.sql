@@ -4,51 +4,24 @@
   description (else cost_type and token_type). Anthropic amounts arrive in cents and are converted
   exactly (stg_anthropic__costs). Feeds fct_invoice_reconciliation and rpt_provider_costs_by_team.
 -#}
+{%- set columns = ['line_item', 'scope_kind', 'scope_id', 'model', 'currency', 'amount'] -%}
+{%- set expressions = {
+    'openai': {
+        'line_item': "coalesce(line_item, '(none)')",
+        'scope_kind': "'project'",
+        'scope_id': 'project_id',
+        'model': 'cast(null as varchar)',
+    },
+    'anthropic': {
+        'line_item': "coalesce(description, "
+            ~ dbt.concat(["coalesce(cost_type, '')", "' '", "coalesce(token_type, '')"]) ~ ", '(none)')",
+        'scope_kind': "'workspace'",
+        'scope_id': 'workspace_id',
+    },
+} -%}
 with
 
-openai as (
-
-    select * from {{ ref('stg_openai__costs') }}
-
-),
-
-anthropic as (
-
-    select * from {{ ref('stg_anthropic__costs') }}
-
-),
-
-unioned as (
-
-    select
-        provider,
-        {{ dbt.date_trunc('day', 'bucket_start') }} as cost_date,
-        coalesce(line_item, '(none)') as line_item,
-        'project' as scope_kind,
-        project_id as scope_id,
-        cast(null as varchar) as model,
-        currency,
-        amount
-    from openai
-
-    union all
-
-    select
-        provider,
-        {{ dbt.date_trunc('day', 'bucket_start') }} as cost_date,
-        coalesce(
-            description,
-            {{ dbt.concat(["coalesce(cost_type, '')", "' '", "coalesce(token_type, '')"]) }},
-            '(none)'
-        ) as line_item,
-        'workspace' as scope_kind,
-        workspace_id as scope_id,
-        model,
-        currency,
-        amount
-    from anthropic
-
-),
+{{ tl_provider_reports_union('costs', 'cost_date', columns, expressions) }},
 
 daily as (
 

@@ -4,65 +4,25 @@
   buckets as the request ledger and the request count. Buckets finer than a day are summed into
   their day (the bucket's start). Not part of the request ledger: it feeds fct_usage_coverage.
 -#}
+{%- set columns = [
+    'model', 'api_key_id', 'scope_id', 'scope_kind', 'service_tier', 'is_batch',
+    'uncached_input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens',
+    'input_audio_tokens', 'output_audio_tokens', 'requests', 'web_search_requests',
+] -%}
+{%- set expressions = {
+    'openai': {'scope_id': 'project_id', 'scope_kind': "'project'"},
+    'anthropic': {
+        'scope_id': 'workspace_id',
+        'scope_kind': "'workspace'",
+        'is_batch': 'false',
+        'input_audio_tokens': 'cast(0 as bigint)',
+        'output_audio_tokens': 'cast(0 as bigint)',
+        'requests': 'cast(null as bigint)',
+    },
+} -%}
 with
 
-openai as (
-
-    select * from {{ ref('stg_openai__usage') }}
-
-),
-
-anthropic as (
-
-    select * from {{ ref('stg_anthropic__usage') }}
-
-),
-
-unioned as (
-
-    select
-        provider,
-        {{ dbt.date_trunc('day', 'bucket_start') }} as usage_date,
-        model,
-        api_key_id,
-        project_id as scope_id,
-        'project' as scope_kind,
-        service_tier,
-        is_batch,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        input_audio_tokens,
-        output_audio_tokens,
-        requests,
-        web_search_requests
-    from openai
-
-    union all
-
-    select
-        provider,
-        {{ dbt.date_trunc('day', 'bucket_start') }} as usage_date,
-        model,
-        api_key_id,
-        workspace_id as scope_id,
-        'workspace' as scope_kind,
-        service_tier,
-        false as is_batch,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        cast(0 as bigint) as input_audio_tokens,
-        cast(0 as bigint) as output_audio_tokens,
-        cast(null as bigint) as requests,
-        web_search_requests
-    from anthropic
-
-),
+{{ tl_provider_reports_union('usage', 'usage_date', columns, expressions) }},
 
 daily as (
 

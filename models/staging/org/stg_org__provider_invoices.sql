@@ -1,30 +1,10 @@
 {#- Provider invoice totals per month (org/provider_invoices.csv); month is YYYY-MM or any date in the month. -#}
-with
-
-source as (
-
-    select * from {{ ref('provider_invoices') }}
-
-),
-
-typed as (
-
-    select
-        {{ tl_normalize_id(tl_seed_column(ref('provider_invoices'), 'provider', 'varchar')) }} as provider,
-        {{ tl_parse_month(tl_seed_column(ref('provider_invoices'), 'month', 'varchar')) }} as month,
-        {{ tl_seed_column(ref('provider_invoices'), 'invoiced_usd', 'decimal(18, 6)') }} as invoiced_usd
-    from source
-
-),
-
-final as (
-
-    select
-        provider,
-        month,
-        invoiced_usd
-    from typed
-
-)
-
-select * from final
+{{ tl_org_seed_model('provider_invoices', {
+    'provider': 'id',
+    'month': ['varchar', tl_parse_month('{}')],
+    'invoiced_usd': 'decimal(18, 6)',
+}, derived=[
+    'provider',
+    'month',
+    'invoiced_usd',
+]) }}

@@ -4,22 +4,8 @@
   Anthropic workspace_id), both for the report-level attribution of the providers' own reports.
   External ids are matched exactly (trimmed; OpenAI ids are case-sensitive); team ids are normalised.
 -#}
-with
-
-source as (
-
-    select * from {{ ref('team_aliases') }}
-
-),
-
-final as (
-
-    select
-        {{ tl_normalize_id(tl_seed_column(ref('team_aliases'), 'source', 'varchar')) }} as source,
-        nullif(trim({{ tl_seed_column(ref('team_aliases'), 'external_id', 'varchar') }}), '') as external_id,
-        {{ tl_normalize_id(tl_seed_column(ref('team_aliases'), 'team_id', 'varchar')) }} as team_id
-    from source
-
-)
-
-select * from final
+{{ tl_org_seed_model('team_aliases', {
+    'source': 'id',
+    'external_id': ['varchar', "nullif(trim({}), '')"],
+    'team_id': 'id',
+}) }}

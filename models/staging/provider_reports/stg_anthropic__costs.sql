@@ -14,37 +14,18 @@
     'context_window': '$.context_window',
     'workspace_id': '$.workspace_id',
 } -%}
-with
-
-results as (
-
-    {{ tl_report_results('anthropic_costs', fields, [
-        '$.workspace_id', '$.description', '$.cost_type', '$.token_type', '$.model', '$.service_tier', '$.context_window'
-    ]) }}
-
-),
-
-final as (
-
-    select
-        result_row_key,
-        'anthropic' as provider,
-        bucket_start,
-        bucket_end,
-        {{ tl_nullif_blank('workspace_id') }} as workspace_id,
-        {{ tl_nullif_blank('cost_type') }} as cost_type,
-        {{ tl_nullif_blank('token_type') }} as token_type,
-        {{ tl_nullif_blank('description') }} as description,
-        {{ tl_nullif_blank('model') }} as model,
-        {{ tl_nullif_blank('service_tier') }} as service_tier,
-        {{ tl_nullif_blank('context_window') }} as context_window,
-        upper(coalesce({{ tl_nullif_blank('currency') }}, 'USD')) as currency,
-        {{ tl_try_cast('trim(amount_text)', 'decimal(38, 12)') }} as amount_cents,
-        cast({{ tl_try_cast("trim(amount_text)", "decimal(36, 12)") }} * cast(0.01 as decimal(3, 2)) as decimal(38, 14)) as amount,
-        load_id,
-        file_path
-    from results
-
-)
-
-select * from final
+{%- set columns = {
+    'workspace_id': tl_nullif_blank('workspace_id'),
+    'cost_type': tl_nullif_blank('cost_type'),
+    'token_type': tl_nullif_blank('token_type'),
+    'description': tl_nullif_blank('description'),
+    'model': tl_nullif_blank('model'),
+    'service_tier': tl_nullif_blank('service_tier'),
+    'context_window': tl_nullif_blank('context_window'),
+    'currency': "upper(coalesce(" ~ tl_nullif_blank('currency') ~ ", 'USD'))",
+    'amount_cents': tl_try_cast('trim(amount_text)', 'decimal(38, 12)'),
+    'amount': "cast(" ~ tl_try_cast("trim(amount_text)", "decimal(36, 12)") ~ " * cast(0.01 as decimal(3, 2)) as decimal(38, 14))",
+} -%}
+{{ tl_report_staging('anthropic_costs', fields, [
+    '$.workspace_id', '$.description', '$.cost_type', '$.token_type', '$.model', '$.service_tier', '$.context_window'
+], columns) }}

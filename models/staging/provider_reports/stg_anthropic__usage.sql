@@ -24,50 +24,21 @@
     'output_tokens_text',
     'web_search_requests_text',
 ] -%}
-with
-
-results as (
-
-    {{ tl_report_results(
-        'anthropic_usage', fields, ['$.model', '$.api_key_id', '$.workspace_id', '$.service_tier', '$.context_window']
-    ) }}
-
-),
-
-counted as (
-
-    select
-        *,
-        {%- for col in count_columns %}
-            {{ tl_token_count(col) }} as {{ col[:-5] }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from results
-
-),
-
-final as (
-
-    select
-        result_row_key,
-        'anthropic' as provider,
-        bucket_start,
-        bucket_end,
-        {{ tl_nullif_blank('model_text') }} as model,
-        {{ tl_nullif_blank('workspace_id') }} as workspace_id,
-        {{ tl_nullif_blank('api_key_id') }} as api_key_id,
-        {{ tl_nullif_blank('service_tier') }} as service_tier,
-        {{ tl_nullif_blank('context_window') }} as context_window,
-        uncached_input_tokens,
-        cache_read_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        output_tokens,
-        uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens as reported_input_tokens,
-        web_search_requests,
-        load_id,
-        file_path
-    from counted
-
-)
-
-select * from final
+{%- set columns = {
+    'model': tl_nullif_blank('model_text'),
+    'workspace_id': tl_nullif_blank('workspace_id'),
+    'api_key_id': tl_nullif_blank('api_key_id'),
+    'service_tier': tl_nullif_blank('service_tier'),
+    'context_window': tl_nullif_blank('context_window'),
+    'uncached_input_tokens': 'uncached_input_tokens',
+    'cache_read_tokens': 'cache_read_tokens',
+    'cache_write_5m_tokens': 'cache_write_5m_tokens',
+    'cache_write_1h_tokens': 'cache_write_1h_tokens',
+    'output_tokens': 'output_tokens',
+    'reported_input_tokens': 'uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens',
+    'web_search_requests': 'web_search_requests',
+} -%}
+{{ tl_report_staging(
+    'anthropic_usage', fields, ['$.model', '$.api_key_id', '$.workspace_id', '$.service_tier', '$.context_window'],
+    columns, count_columns
+) }}

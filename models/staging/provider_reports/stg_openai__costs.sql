@@ -9,32 +9,11 @@
     'line_item': '$.line_item',
     'project_id': '$.project_id',
 } -%}
-with
-
-results as (
-
-    {{ tl_report_results('openai_costs', fields, ['$.line_item', '$.project_id']) }}
-
-),
-
-final as (
-
-    select
-        result_row_key,
-        'openai' as provider,
-        bucket_start,
-        bucket_end,
-        {{ tl_nullif_blank('line_item') }} as line_item,
-        {{ tl_nullif_blank('project_id') }} as project_id,
-        upper(coalesce({{ tl_nullif_blank('currency') }}, 'usd')) as currency,
-        coalesce(
-            {{ tl_try_cast('trim(amount_text)', 'decimal(38, 12)') }},
-            cast({{ tl_try_cast('trim(amount_text)', 'double') }} as decimal(38, 12))
-        ) as amount,
-        load_id,
-        file_path
-    from results
-
-)
-
-select * from final
+{%- set columns = {
+    'line_item': tl_nullif_blank('line_item'),
+    'project_id': tl_nullif_blank('project_id'),
+    'currency': "upper(coalesce(" ~ tl_nullif_blank('currency') ~ ", 'usd'))",
+    'amount': "coalesce(" ~ tl_try_cast('trim(amount_text)', 'decimal(38, 12)') ~ ", cast("
+        ~ tl_try_cast('trim(amount_text)', 'double') ~ " as decimal(38, 12)))",
+} -%}
+{{ tl_report_staging('openai_costs', fields, ['$.line_item', '$.project_id'], columns) }}

@@ -25,54 +25,25 @@
     'output_audio_tokens_text',
     'num_model_requests_text',
 ] -%}
-with
-
-results as (
-
-    {{ tl_report_results(
-        'openai_usage', fields, ['$.model', '$.project_id', '$.user_id', '$.api_key_id', '$.batch', '$.service_tier']
-    ) }}
-
-),
-
-counted as (
-
-    select
-        *,
-        {%- for col in count_columns %}
-            {{ tl_token_count(col) }} as {{ col[:-5] }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from results
-
-),
-
-final as (
-
-    select
-        result_row_key,
-        'openai' as provider,
-        bucket_start,
-        bucket_end,
-        {{ tl_nullif_blank('model_text') }} as model,
-        {{ tl_nullif_blank('project_id') }} as project_id,
-        {{ tl_nullif_blank('user_id') }} as user_id,
-        {{ tl_nullif_blank('api_key_id') }} as api_key_id,
-        lower(batch_text) in ('true', '1') as is_batch,
-        {{ tl_nullif_blank('service_tier') }} as service_tier,
-        input_tokens - input_cached_tokens as uncached_input_tokens,
-        input_cached_tokens as cache_read_tokens,
-        cast(0 as bigint) as cache_write_5m_tokens,
-        cast(0 as bigint) as cache_write_1h_tokens,
-        output_tokens,
-        input_audio_tokens,
-        output_audio_tokens,
-        input_tokens + input_audio_tokens as reported_input_tokens,
-        num_model_requests as requests,
-        cast(0 as bigint) as web_search_requests,
-        load_id,
-        file_path
-    from counted
-
-)
-
-select * from final
+{%- set columns = {
+    'model': tl_nullif_blank('model_text'),
+    'project_id': tl_nullif_blank('project_id'),
+    'user_id': tl_nullif_blank('user_id'),
+    'api_key_id': tl_nullif_blank('api_key_id'),
+    'is_batch': "lower(batch_text) in ('true', '1')",
+    'service_tier': tl_nullif_blank('service_tier'),
+    'uncached_input_tokens': 'input_tokens - input_cached_tokens',
+    'cache_read_tokens': 'input_cached_tokens',
+    'cache_write_5m_tokens': 'cast(0 as bigint)',
+    'cache_write_1h_tokens': 'cast(0 as bigint)',
+    'output_tokens': 'output_tokens',
+    'input_audio_tokens': 'input_audio_tokens',
+    'output_audio_tokens': 'output_audio_tokens',
+    'reported_input_tokens': 'input_tokens + input_audio_tokens',
+    'requests': 'num_model_requests',
+    'web_search_requests': 'cast(0 as bigint)',
+} -%}
+{{ tl_report_staging(
+    'openai_usage', fields, ['$.model', '$.project_id', '$.user_id', '$.api_key_id', '$.batch', '$.service_tier'],
+    columns, count_columns
+) }}

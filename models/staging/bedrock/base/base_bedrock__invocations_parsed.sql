@@ -128,9 +128,7 @@ named as (
         record,
         record_type,
         body_type,
-        {%- for name in record_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }},
-        {%- endfor %}
+        {{- tl_named_elements('texts', record_paths) }},
         {{ dbt.cast(tl_json_get('record', '$.output.outputBodyJson'), str) }} as body_text,
         {{ dbt.cast(tl_json_get('record', '$.requestMetadata'), str) }} as request_metadata
     from fields
@@ -174,13 +172,10 @@ judged as (
             when record_type is null then 'invalid_json'
             when record_type <> 'OBJECT' then 'json_not_object'
             when {{ tl_nullif_blank('request_id_text') }} is null then 'missing_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             -- a successful invocation always logs both counts
             when not is_failed and (tok_input is null or tok_output is null) then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and n_write_1h > n_cache_write then 'inconsistent_tokens'
             when has_usage and {{ tl_nullif_blank('model_text') }} is null then 'missing_model'
         end as reject_reason
@@ -216,17 +211,8 @@ identified as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', str), "':'",
-            dbt.cast('document_number', str), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by request_id_text, timestamp_text, ' ~ dbt.cast('record', str) ~ ')', str)
-        ]) }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_row_key('request_id_text, timestamp_text, ' ~ dbt.cast('record', str)) }} as record_row_key,
+        {{ tl_document_lineage() }},
         record_id as request_id,
         message_id as response_id,
         {{ tl_nullif_blank('operation_text') }} as api_operation,

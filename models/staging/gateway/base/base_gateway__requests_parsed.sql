@@ -8,6 +8,31 @@
     'tok_reasoning', 'tok_input_audio', 'tok_output_audio', 'tok_web_searches'
 ] -%}
 
+{#- The line's own columns, carried through the parsing CTEs. -#}
+{%- set line_columns = ['load_id', 'file_path', 'file_sha256', 'line_number', 'raw_line', 'loaded_at', 'record', 'record_type'] -%}
+
+{#- The native usage fields of each usage shape behind one set of counts (text; else = any other shape). -#}
+{%- set usage_by_shape = {
+    'tok_input': {'openai_chat': 'u_prompt_tokens', 'else': 'u_input_tokens'},
+    'tok_output': {'openai_chat': 'u_completion_tokens', 'else': 'u_output_tokens'},
+    'tok_cache_read': {
+        'openai_chat': 'u_prompt_cached_tokens', 'openai_responses': 'u_input_cached_tokens', 'else': 'u_cache_read_input_tokens',
+    },
+    'tok_cache_write': {
+        'openai_chat': 'u_prompt_cache_write_tokens', 'openai_responses': 'u_input_cache_write_tokens',
+        'else': 'u_cache_creation_input_tokens',
+    },
+    'tok_cache_write_5m': {'anthropic_messages': 'u_ephemeral_5m_tokens'},
+    'tok_cache_write_1h': {'anthropic_messages': 'u_ephemeral_1h_tokens'},
+    'tok_reasoning': {
+        'openai_chat': 'u_completion_reasoning_tokens', 'openai_responses': 'u_output_reasoning_tokens',
+        'else': 'u_output_thinking_tokens',
+    },
+    'tok_input_audio': {'openai_chat': 'u_prompt_audio_tokens'},
+    'tok_output_audio': {'openai_chat': 'u_completion_audio_tokens'},
+    'tok_web_searches': {'anthropic_messages': 'u_web_search_requests'},
+} -%}
+
 {%- set text_paths = {
     'request_id_text': '$.request_id',
     'timestamp_text': '$.timestamp',
@@ -77,14 +102,7 @@ fields as (
     -- One parse per line: every scalar is read by a single multi-path extraction (a call per path
     -- would re-parse the document each time; this CTE was most of the model's time at 1M rows).
     select
-        load_id,
-        file_path,
-        file_sha256,
-        line_number,
-        raw_line,
-        loaded_at,
-        record,
-        record_type,
+        {{ line_columns | join(',\n        ') }},
         {{ tl_json_texts('obj', text_paths.values() | list) }} as texts,
         {{ tl_json_gets('obj', ['$.error', '$.headers', '$.response.usage']) }} as subdocs
     from objects
@@ -94,17 +112,8 @@ fields as (
 usage_fields as {{ tl_materialized() }} (
 
     select
-        load_id,
-        file_path,
-        file_sha256,
-        line_number,
-        raw_line,
-        loaded_at,
-        record,
-        record_type,
-        {%- for name in text_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }},
-        {%- endfor %}
+        {{ line_columns | join(',\n        ') }},
+        {{- tl_named_elements('texts', text_paths) }},
         coalesce({{ tl_json_type(tl_list_element('subdocs', 1)) }}, 'NULL') <> 'NULL' as has_error_object,
         case
             when {{ tl_json_type(tl_list_element('subdocs', 2)) }} = 'OBJECT' then {{ tl_list_element('subdocs', 2) }}
@@ -159,34 +168,9 @@ mapped as (
     select
         *,
         coalesce({{ tl_try_cast('status_code_text', 'integer') }} >= 400, false) or has_error_object as is_failed,
-        case usage_shape
-            when 'openai_chat' then u_prompt_tokens
-            else u_input_tokens
-        end as tok_input,
-        case usage_shape
-            when 'openai_chat' then u_completion_tokens
-            else u_output_tokens
-        end as tok_output,
-        case usage_shape
-            when 'openai_chat' then u_prompt_cached_tokens
-            when 'openai_responses' then u_input_cached_tokens
-            else u_cache_read_input_tokens
-        end as tok_cache_read,
-        case usage_shape
-            when 'openai_chat' then u_prompt_cache_write_tokens
-            when 'openai_responses' then u_input_cache_write_tokens
-            else u_cache_creation_input_tokens
-        end as tok_cache_write,
-        case when usage_shape = 'anthropic_messages' then u_ephemeral_5m_tokens end as tok_cache_write_5m,
-        case when usage_shape = 'anthropic_messages' then u_ephemeral_1h_tokens end as tok_cache_write_1h,
-        case usage_shape
-            when 'openai_chat' then u_completion_reasoning_tokens
-            when 'openai_responses' then u_output_reasoning_tokens
-            else u_output_thinking_tokens
-        end as tok_reasoning,
-        case when usage_shape = 'openai_chat' then u_prompt_audio_tokens end as tok_input_audio,
-        case when usage_shape = 'openai_chat' then u_completion_audio_tokens end as tok_output_audio,
-        case when usage_shape = 'anthropic_messages' then u_web_search_requests end as tok_web_searches
+        {%- for name, by_shape in usage_by_shape.items() %}
+            {{ tl_case_map('usage_shape', by_shape) }} as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from shaped
 
 ),
@@ -235,12 +219,9 @@ judged as (
             when record_type <> 'OBJECT' then 'json_not_object'
             when request_id_text is null or trim(request_id_text) = '' then 'missing_id'
             when {{ tl_has_nul('request_id_text') }} then 'invalid_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and (
                     (usage_shape <> 'anthropic_messages' and n_input < n_cache_read + n_cache_write_total)
                     or n_cache_write_total < n_cache_write_1h

@@ -140,12 +140,9 @@ final as (
             when parse_error is not null then 'ragged_row'
             when job_id is null then 'missing_id'
             when {{ tl_has_nul('job_id') }} or {{ tl_has_nul('retry_of') }} then 'invalid_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not has_usage and not is_failed then 'missing_usage'
-            when has_non_integer_tokens then 'non_numeric_tokens'
-            when has_negative_tokens then 'negative_tokens'
-            when has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects(none) }}
             when has_usage and n_input_tokens < n_cached_input_tokens then 'inconsistent_tokens'
             when has_usage and model_requested is null then 'missing_model'
         end as reject_reason

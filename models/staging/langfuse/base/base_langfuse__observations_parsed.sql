@@ -121,11 +121,7 @@ with
 
 fields as (
 
-    select
-        *,
-        {{ tl_json_type('record') }} as record_type,
-        {{ tl_json_texts('record', record_paths.values() | list) }} as texts
-    from records
+    {{ tl_record_texts('records', record_paths) }}
 
 ),
 
@@ -137,9 +133,7 @@ named as (
         doc_type,
         record,
         record_type,
-        {%- for name in record_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }},
-        {%- endfor %}
+        {{- tl_named_elements('texts', record_paths) }},
         -- usageDetails (API) or usage_details (export): the usage types
         coalesce({{ tl_json_get('record', '$.usageDetails') }}, {{ tl_json_get('record', '$.usage_details') }}) as usage_details
     from fields
@@ -281,13 +275,10 @@ judged as (
             when record_type <> 'OBJECT' then 'json_not_object'
             when {{ tl_nullif_blank('id_text') }} is null then 'missing_id'
             when {{ tl_has_nul('id_text') }} then 'invalid_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not is_call then null
             when not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and has_total
                 and b_total < b_uncached + b_cache_read + b_write_5m + b_write_1h + b_output then 'inconsistent_tokens'
             when has_usage and model_text is null then 'missing_model'
@@ -318,17 +309,8 @@ identified as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', str), "':'",
-            dbt.cast('document_number', str), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by id_text, start_api, start_blob, record)', str)
-        ]) }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_row_key('id_text, start_api, start_blob, record') }} as record_row_key,
+        {{ tl_document_lineage() }},
         record_id as observation_id,
         trace_id,
         parent_id as parent_observation_id,

@@ -83,11 +83,7 @@ with
 
 fields as (
 
-    select
-        *,
-        {{ tl_json_type('record') }} as record_type,
-        {{ tl_json_texts('record', record_paths.values() | list) }} as texts
-    from records
+    {{ tl_record_texts('records', record_paths) }}
 
 ),
 
@@ -105,9 +101,7 @@ named as (
         doc_type,
         record,
         record_type,
-        {%- for name in record_paths %}
-            {{ tl_list_element('texts', loop.index) }} as {{ name }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{- tl_named_elements('texts', record_paths) }}
     from fields
 
 ),
@@ -196,12 +190,9 @@ judged as (
             -- a CSV record the ingest could not split into fields lands as {"_unparsed": ..., "_error": ...}
             when {{ tl_json_type('record', '$._unparsed') }} is not null then 'ragged_row'
             when {{ tl_nullif_blank('any_request_id') }} is null then 'missing_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when {{ tl_implausible_timestamp('occurred_at') }} then 'implausible_timestamp'
+            {{ tl_timestamp_rejects() }}
             when not is_cache_hit and not has_usage and not is_failed then 'missing_usage'
-            when has_usage and has_non_integer_tokens then 'non_numeric_tokens'
-            when has_usage and has_negative_tokens then 'negative_tokens'
-            when has_usage and has_tokens_over_max then 'tokens_over_max'
+            {{ tl_token_rejects() }}
             when has_usage and (n_input < n_cache_read + n_write_total or n_write_total < n_write_1h or n_output < n_reasoning)
                 then 'inconsistent_tokens'
             when has_usage and {{ tl_nullif_blank('model_text') }} is null then 'missing_model'
@@ -251,18 +242,8 @@ decoded as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', api.Column.translate_type('string')), "':'",
-            dbt.cast('document_number', api.Column.translate_type('string')), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by any_request_id, start_time_text, record)',
-                api.Column.translate_type('string'))
-        ]) }} as record_row_key,
-        load_id,
-        file_path,
-        file_sha256,
-        document_number,
-        line_number,
-        loaded_at,
+        {{ tl_document_row_key('any_request_id, start_time_text, record') }} as record_row_key,
+        {{ tl_document_lineage() }},
         record_id as request_id,
         case
             when unwrapped_id like 'litellm:custom_llm_provider:%;response_id:_%'

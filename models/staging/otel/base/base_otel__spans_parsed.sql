@@ -387,12 +387,7 @@ unioned as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', api.Column.translate_type('string')), "':'",
-            dbt.cast('document_number', api.Column.translate_type('string')), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by trace_id, span_id, record_hash)',
-                api.Column.translate_type('string'))
-        ]) }} as span_row_key,
+        {{ tl_document_row_key('trace_id, span_id, record_hash') }} as span_row_key,
         *
     from unioned
 

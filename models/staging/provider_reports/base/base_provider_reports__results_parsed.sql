@@ -120,12 +120,7 @@ unioned as (
 final as (
 
     select
-        {{ dbt.concat([
-            dbt.cast('load_id', api.Column.translate_type('string')), "':'",
-            dbt.cast('document_number', api.Column.translate_type('string')), "':'",
-            dbt.cast('row_number() over (partition by load_id, document_number order by page_number, bucket_start, record_hash)',
-                api.Column.translate_type('string'))
-        ]) }} as result_row_key,
+        {{ tl_document_row_key('page_number, bucket_start, record_hash') }} as result_row_key,
         {{ tl_document_lineage(['format']) }},
         page_number,
         bucket_start,
