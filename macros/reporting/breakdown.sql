@@ -124,3 +124,8 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+{#- A join condition on equal keys: `left.k = right.k and ...` for each column of `keys` (a list). -#}
+{% macro tl_same_keys(left, right, keys) -%}
+    {%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
+{%- endmacro %}

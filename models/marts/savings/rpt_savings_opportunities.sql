@@ -105,10 +105,7 @@ described as (
         end as cost_basis
     from grouped
     inner join top_events
-        on grouped.month = top_events.month
-            and grouped.team_id = top_events.team_id
-            and grouped.opportunity = top_events.opportunity
-            and grouped.opportunity_key = top_events.opportunity_key
+        on {{ tl_same_keys('grouped', 'top_events', ['month', 'team_id', 'opportunity', 'opportunity_key']) }}
 
 ),
 

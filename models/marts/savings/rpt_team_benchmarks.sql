@@ -11,6 +11,8 @@
   same scope that month (a team with no peer group: every other team); peer_median_* is the median of their figures (the mean of the two middle
   ones for an even count), ratio_to_peer_median this team's figure over it ("2.1" = pays 2.1x).
 -#}
+{%- set row_keys = ['month', 'team_id', 'scope_kind', 'scope_id'] -%}
+
 with
 
 allocations as (
@@ -189,10 +191,7 @@ measured as (
         {{ tl_money_percent('model_mix.top_model_cost_usd', 'grouped.cost_usd') }} as top_model_pct
     from grouped
     inner join model_mix
-        on grouped.month = model_mix.month
-            and grouped.team_id = model_mix.team_id
-            and grouped.scope_kind = model_mix.scope_kind
-            and grouped.scope_id = model_mix.scope_id
+        on {{ tl_same_keys('grouped', 'model_mix', row_keys) }}
 
 ),
 
@@ -286,10 +285,7 @@ final as (
         ) as run_ratio_to_peer_median
     from measured
     left join peer_medians
-        on measured.month = peer_medians.month
-            and measured.team_id = peer_medians.team_id
-            and measured.scope_kind = peer_medians.scope_kind
-            and measured.scope_id = peer_medians.scope_id
+        on {{ tl_same_keys('measured', 'peer_medians', row_keys) }}
 
 )
 
