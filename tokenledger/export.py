@@ -485,14 +485,11 @@ def build_table(title: str, columns: list[Column], rows: list[Row], month: date,
 def savings_table(data: MonthData) -> Table:
     """The savings sheet: each team's opportunities, saving_usd from the published cents, the other amounts rounded
     half-up to the cent; the last row is a note, not a total (the rules overlap)."""
-    def cent(value: Decimal) -> Decimal:
-        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
     body = []
     for row in data.savings or []:
         values = {**row, "row_type": "opportunity", "month": f"{data.month:%Y-%m}",
-                  "saving_usd": dollars(row["saving_cents"]), "saving_list_usd": cent(row["saving_list_usd"]),
-                  "baseline_cost_usd": cent(row["baseline_cost_usd"])}
+                  "saving_usd": dollars(row["saving_cents"]), "saving_list_usd": cents_to_dollars(round_cents(row["saving_list_usd"])),
+                  "baseline_cost_usd": cents_to_dollars(round_cents(row["baseline_cost_usd"]))}
         body.append([values.get(column.name) for column in SAVINGS_COLUMNS])
     note = {"row_type": "note", "month": f"{data.month:%Y-%m}", "team_name": SAVINGS_NOTE}
     return Table("Savings", SAVINGS_COLUMNS, body, [note.get(column.name) for column in SAVINGS_COLUMNS])

@@ -4,7 +4,8 @@
   `opportunity_key`, `scope_team_id` as SQL expressions), the price context and the canonical token
   buckets, each taken from the request unless `overrides` ({column: SQL expression}) replaces it.
   tier_input_tokens (the total input that picks the tier) defaults to input_tokens,
-  ledger_list_cost_usd (the request's ledger cost) to list_cost_usd.
+  ledger_list_cost_usd (the request's ledger cost) to list_cost_usd, cache_target_share (the cache
+  rule's target) to NULL.
 -#}
 {% macro tl_whatif_columns(relation, opportunity, opportunity_key, scope_team_id='null', overrides={}) -%}
     {%- set columns = [
@@ -22,5 +23,6 @@
         {{ overrides.get(column, relation ~ '.' ~ column) }} as {{ column }},
     {%- endfor %}
     {{ overrides.get('tier_input_tokens', relation ~ '.input_tokens') }} as tier_input_tokens,
-    {{ overrides.get('ledger_list_cost_usd', relation ~ '.list_cost_usd') }} as ledger_list_cost_usd
+    {{ overrides.get('ledger_list_cost_usd', relation ~ '.list_cost_usd') }} as ledger_list_cost_usd,
+    {{ overrides.get('cache_target_share', 'cast(null as decimal(12, 6))') }} as cache_target_share
 {%- endmacro %}

@@ -232,6 +232,7 @@ cache_shifts as (
 
     select
         billed.*,
+        cache_picks.target_share,
         least(
             cast(floor(billed.input_tokens * cache_picks.target_share) as bigint) - billed.cache_read_tokens,
             billed.uncached_input_tokens - billed.input_audio_tokens
@@ -319,6 +320,7 @@ requests as (
             overrides={
                 'uncached_input_tokens': 'cache_shifts.uncached_input_tokens - cache_shifts.shifted_tokens',
                 'cache_read_tokens': 'cache_shifts.cache_read_tokens + cache_shifts.shifted_tokens',
+                'cache_target_share': 'cache_shifts.target_share',
             }
         ) }}
     from cache_shifts
@@ -390,15 +392,11 @@ priced as (
 
     select
         all_requests.*,
-        cache_picks.target_share as cache_target_share,
         context_rates.context_key is not null as is_priced,
         {%- for key in tl_price_keys() %}
             context_rates.{{ key }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from all_requests
-    left join cache_picks
-        on all_requests.attempt_key = cache_picks.attempt_key
-            and cache_picks.pick = 1
     left join context_rates
         on all_requests.context_key = context_rates.context_key
             and all_requests.tier_input_tokens > context_rates.lower_bound
@@ -418,7 +416,7 @@ repriced as (
         model_id,
         ledger_list_cost_usd,
         case when is_priced then {{ tl_catalog_list_cost() }} end as whatif_list_cost_usd,
-        case when opportunity = 'cache' then cache_target_share end as cache_target_share
+        cache_target_share
     from priced
 
     union all
