@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 TL := $(BIN)/tokenledger
 
-.PHONY: setup run test lint build ingest summary sample prices clean help bench
+.PHONY: setup setup-spark run test lint build ingest summary sample prices clean help bench
 
 help:
 	@echo "make help    this list"
 	@echo "make setup   create .venv from requirements.lock (idempotent)"
+	@echo "make setup-spark  add the Spark extra (dbt-spark, pyspark: requirements-spark.lock) and Java 17 if absent"
 	@echo "make run     ingest data/sample into the warehouse, dbt build, print the summary"
 	@echo "make test    the whole suite: ruff, mypy, sqlfluff lint, dbt builds on fixtures (unit + data tests), Python tests"
 	@echo "make lint    sqlfluff, ruff and mypy only"
@@ -29,6 +30,20 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The Spark extra: dbt-spark and pyspark (whose wheel carries Spark) on top of the default set-up, and a
+# Java runtime when none is on the PATH (Debian's openjdk-17-jre-headless). Without it `make test` skips
+# the Spark tests with a one-line reason.
+SPARK_STAMP := $(VENV)/.installed-spark-from-lock
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	@command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || { \
+		echo "no Java runtime: installing openjdk-17-jre-headless"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-spark.lock
+	@touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP)
 
 ingest: setup
 	$(TL) ingest data/sample

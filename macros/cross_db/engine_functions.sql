@@ -47,6 +47,15 @@
     select 1 as no_engine_functions_needed
 {%- endmacro %}
 
+{#-
+  Spark: no functions to create, but ANSI mode back on for the session (dbt-spark turns it off), so an
+  arithmetic overflow or an invalid cast fails the build instead of becoming a silent NULL. Untrusted
+  text goes through try_cast and try_* functions, which stay NULL-returning.
+-#}
+{% macro spark__tl_create_engine_functions() -%}
+    set spark.sql.ansi.enabled = true
+{%- endmacro %}
+
 {% macro postgres__tl_create_engine_functions() -%}
     create schema if not exists tl_engine;
     {%- for suffix, pg_type in tl_try_cast_types().items() %}

@@ -12,6 +12,8 @@
 
 {% macro default__tl_wide_int_type() -%}numeric(38, 0){%- endmacro %}
 
+{% macro spark__tl_wide_int_type() -%}decimal(38, 0){%- endmacro %}
+
 {#- Floor division of two non-negative integers. -#}
 {% macro tl_int_div(numerator, denominator) -%}
     {{ return(adapter.dispatch('tl_int_div', 'tokenledger')(numerator, denominator)) }}
@@ -19,6 +21,29 @@
 
 {% macro duckdb__tl_int_div(numerator, denominator) -%}
     (cast({{ numerator }} as hugeint) // cast({{ denominator }} as hugeint))
+{%- endmacro %}
+
+{#-
+  Spark has no wide integer division: `div` returns a bigint, and decimal(38, 0) / decimal(38, 0) has
+  no integer digits left without precision loss. The quotient is estimated in double precision, refined
+  once from the exact remainder, and corrected by one (remainders are exact decimal(38, 0) arithmetic), so
+  the result is the exact floor for any non-negative operands below 10^38.
+-#}
+{% macro spark__tl_int_div(numerator, denominator) -%}
+    {%- set n = 'cast(' ~ numerator ~ ' as decimal(38, 0))' -%}
+    {%- set d = 'cast(' ~ denominator ~ ' as decimal(38, 0))' -%}
+    {%- set q0 = 'cast(floor(cast(' ~ n ~ ' as double) / cast(' ~ d ~ ' as double)) as decimal(38, 0))' -%}
+    {%- set q1 = '(' ~ q0 ~ ' + cast(floor(cast(' ~ n ~ ' - ' ~ q0 ~ ' * ' ~ d ~ ' as double) / cast(' ~ d ~ ' as double)) as decimal(38, 0)))' -%}
+    {%- set r1 = '(' ~ n ~ ' - ' ~ q1 ~ ' * ' ~ d ~ ')' -%}
+    (aggregate(
+        sequence(1, 2), named_struct('q', {{ q1 }}, 'r', {{ r1 }}),
+        (acc, i) -> case
+            when acc.r < 0 then named_struct('q', acc.q - 1, 'r', acc.r + {{ d }})
+            when acc.r >= {{ d }} then named_struct('q', acc.q + 1, 'r', acc.r - {{ d }})
+            else acc
+        end,
+        acc -> acc.q
+    ))
 {%- endmacro %}
 
 {% macro default__tl_int_div(numerator, denominator) -%}

@@ -300,3 +300,89 @@
 {% macro default__tl_json_object(pairs) -%}
     {{ exceptions.raise_compiler_error("tl_json_object is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
+
+{#-
+  Spark: JSON values are VARIANTs (try_parse_json; NULL for invalid text). Paths are JSONPath as on
+  DuckDB; a type name comes from schema_of_variant, mapped to DuckDB's names; arrays are 0-based
+  underneath, so list positions go through try_element_at (1-based, NULL past the end).
+-#}
+{% macro spark__tl_json_parse(text_expr) -%}
+    try_parse_json({{ text_expr }})
+{%- endmacro %}
+
+{% macro spark__tl_json_type(json_expr, path) -%}
+    {%- set schema = "schema_of_variant(try_variant_get(" ~ json_expr ~ ", '" ~ path ~ "', 'variant'))" -%}
+    case
+        when {{ schema }} like 'OBJECT%' then 'OBJECT'
+        when {{ schema }} like 'ARRAY%' then 'ARRAY'
+        when {{ schema }} = 'STRING' then 'VARCHAR'
+        when {{ schema }} in ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') then 'BIGINT'
+        when {{ schema }} rlike '^DECIMAL\\([0-9]+,0\\)$' then 'UBIGINT'
+        when {{ schema }} = 'BOOLEAN' then 'BOOLEAN'
+        when {{ schema }} = 'VOID' then 'NULL'
+        when {{ schema }} is not null then 'DOUBLE'
+    end
+{%- endmacro %}
+
+{#- An object or array at the path reads as its JSON text, as DuckDB's json_extract_string gives it. -#}
+{% macro spark__tl_json_text(json_expr, path) -%}
+    try_variant_get({{ json_expr }}, '{{ path }}', 'string')
+{%- endmacro %}
+
+{#- A JSON null at the path reads as NULL, as DuckDB's json_extract returns it. -#}
+{% macro spark__tl_json_get(json_expr, path) -%}
+    case when not is_variant_null(try_variant_get({{ json_expr }}, '{{ path }}', 'variant'))
+        then try_variant_get({{ json_expr }}, '{{ path }}', 'variant') end
+{%- endmacro %}
+
+{% macro spark__tl_json_entries(obj_expr) -%}
+    map_entries(try_variant_get({{ obj_expr }}, '$', 'map<string, string>'))
+{%- endmacro %}
+
+{% macro spark__tl_json_text_ci(entries_expr, key) -%}
+    try_element_at(filter({{ entries_expr }}, e -> lower(e.key) = '{{ key | lower }}'), 1).value
+{%- endmacro %}
+
+{% macro spark__tl_json_texts(json_expr, paths) -%}
+    array({% for path in paths %}{{ spark__tl_json_text(json_expr, path) }}{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__tl_json_gets(json_expr, paths) -%}
+    array({% for path in paths %}{{ spark__tl_json_get(json_expr, path) }}{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__tl_list_element(list_expr, position) -%}
+    try_element_at({{ list_expr }}, {{ position }})
+{%- endmacro %}
+
+{% macro spark__tl_json_array_rows(json_expr, path) -%}
+    explode(try_variant_get({{ json_expr }}, '{{ path }}', 'array<variant>'))
+{%- endmacro %}
+
+{% macro spark__tl_otel_attributes(json_expr) -%}
+    case when {{ spark__tl_json_type(json_expr, '$') }} = 'ARRAY' then transform(
+        try_variant_get(
+            {{ json_expr }}, '$',
+            'array<struct<key: string, value: struct<stringValue: string, intValue: string, doubleValue: string, boolValue: string>>>'
+        ),
+        a -> named_struct(
+            'key', a.key,
+            'value', coalesce(
+                a.value.stringValue, a.value.intValue,
+                regexp_replace(a.value.doubleValue, '^(-?[0-9]+)[.]0+$', '$1'), a.value.boolValue
+            )
+        )
+    ) end
+{%- endmacro %}
+
+{% macro spark__tl_entry_value(entries_expr, key) -%}
+    try_element_at(filter({{ entries_expr }}, e -> e.key = '{{ key }}'), 1).value
+{%- endmacro %}
+
+{% macro spark__tl_json_object(pairs) -%}
+    to_json(map_from_entries(filter(array(
+        {%- for key, expr in pairs.items() %}
+        named_struct('k', '{{ key }}', 'v', cast({{ expr }} as string)){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ), e -> e.v is not null)))
+{%- endmacro %}

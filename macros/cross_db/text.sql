@@ -11,15 +11,48 @@
     ({{ text_expr }} ~ {{ pattern_expr }})
 {%- endmacro %}
 
+{#- Java regular expressions on Spark. -#}
+{% macro spark__tl_regex_matches(text_expr, pattern_expr) -%}
+    ({{ text_expr }} rlike {{ pattern_expr }})
+{%- endmacro %}
+
 {#- Replace the first match of a pattern (\1-style back-references in the replacement). -#}
 {% macro tl_regex_replace(text_expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('tl_regex_replace', 'tokenledger')(text_expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__tl_regex_replace(text_expr, pattern, replacement) -%}
     regexp_replace({{ text_expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+
+{#-
+  Spark's regexp_replace replaces every match and writes back-references $1: the pattern is wrapped
+  as ^(shortest prefix)(pattern)(rest)$ so only the first match is replaced, and \N becomes $(N + 1).
+  The pattern's own groups must be plain capturing or (?:...) groups.
+-#}
+{% macro spark__tl_regex_replace(text_expr, pattern, replacement) -%}
+    {%- set groups = modules.re.findall('(?<!\\\\)[(](?![?])', pattern) | length -%}
+    {%- set shifted = modules.re.sub('\\\\([0-9])', '__GROUP_\\1__', replacement) -%}
+    {%- for n in range(9, 0, -1) -%}
+        {%- set shifted = shifted | replace('__GROUP_' ~ n ~ '__', '$' ~ (n + 1)) -%}
+    {%- endfor -%}
+    regexp_replace({{ text_expr }}, '^([\\s\\S]*?){{ pattern }}([\\s\\S]*)$', '$1{{ shifted }}${{ groups + 2 }}')
 {%- endmacro %}
 
 {#- True when the text is a plain (optionally signed) integer literal, surrounding blanks allowed. -#}
 {% macro tl_is_integer_text(text_expr) -%}
-    coalesce({{ tl_regex_matches(text_expr, "'^[[:space:]]*-?[0-9]+[[:space:]]*$'") }}, false)
+    coalesce({{ tl_regex_matches(text_expr, "'^" ~ tl_space_class() ~ "*-?[0-9]+" ~ tl_space_class() ~ "*$'") }}, false)
 {%- endmacro %}
+
+{#- The regular-expression class of white space characters, as written in a SQL string literal. -#}
+{% macro tl_space_class() -%}
+    {{ return(adapter.dispatch('tl_space_class', 'tokenledger')()) }}
+{%- endmacro %}
+
+{% macro default__tl_space_class() -%}[[:space:]]{%- endmacro %}
+
+{#- Java regex has no POSIX classes; backslashes are escapes in Spark's string literals. -#}
+{% macro spark__tl_space_class() -%}\\s{%- endmacro %}
 
 {#- Blank-to-NULL: trims and turns '' into NULL so '' and NULL cells behave alike. -#}
 {% macro tl_nullif_blank(text_expr) -%}
@@ -54,6 +87,24 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Spark's try_cast, with the models' type names translated (varchar -> string). -#}
+{% macro spark__tl_try_cast(expr, data_type) -%}
+    try_cast({{ expr }} as {{ tl_type(data_type) }})
+{%- endmacro %}
+
+{#- A type name as the models and seed files write it (varchar, double precision, ...), in the engine's spelling. -#}
+{% macro tl_type(data_type) -%}
+    {{ return(adapter.dispatch('tl_type', 'tokenledger')(data_type)) }}
+{%- endmacro %}
+
+{% macro default__tl_type(data_type) -%}{{ data_type }}{%- endmacro %}
+
+{#- Spark: no varchar without a length, no time type (times of day are 'HH:MM:SS' text), no numeric alias. -#}
+{% macro spark__tl_type(data_type) -%}
+    {%- set name = data_type | lower | trim -%}
+    {{- {'varchar': 'string', 'text': 'string', 'time': 'string', 'double precision': 'double', 'numeric': 'decimal(38, 0)', 'hugeint': 'decimal(38, 0)', 'timestamptz': 'timestamp'}.get(name, data_type) -}}
+{%- endmacro %}
+
 {% macro default__tl_try_cast(expr, data_type) -%}
     {{ dbt.safe_cast(expr, data_type) }}
 {%- endmacro %}
@@ -82,6 +133,12 @@
 
 {% macro postgres__tl_try_base64_text(text_expr) -%}
     {{ tl_engine_function('try_base64_text') }}({{ text_expr }})
+{%- endmacro %}
+
+{#- unbase64 fails on invalid input with ANSI mode: the text is checked first; invalid UTF-8 becomes NULL. -#}
+{% macro spark__tl_try_base64_text(text_expr) -%}
+    case when {{ text_expr }} rlike '^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'
+        then try_validate_utf8(cast(try_to_binary({{ text_expr }}, 'base64') as string)) end
 {%- endmacro %}
 
 {% macro default__tl_try_base64_text(text_expr) -%}

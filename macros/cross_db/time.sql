@@ -43,6 +43,16 @@
     end
 {%- endmacro %}
 
+{#- Spark's cast reads the offset (or 'Z') and gives the instant in the session time zone, pinned to UTC. -#}
+{% macro spark__tl_parse_utc_timestamp(text_expr) -%}
+    {%- set normalised = "upper(regexp_replace(trim(" ~ text_expr ~ "), '" ~ tl_space_class() ~ "+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$', '$1'))" -%}
+    case
+        when not {{ normalised }} rlike '{{ tl_iso_timestamp_pattern() }}' or {{ normalised }} like '0000%'
+            then null
+        else try_cast({{ normalised }} as timestamp)
+    end
+{%- endmacro %}
+
 {% macro default__tl_parse_utc_timestamp(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_parse_utc_timestamp is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -78,6 +88,11 @@
     end
 {%- endmacro %}
 
+{#- Up to 20 digits (anything longer is NULL, never an overflow); floor to the microsecond as on DuckDB. -#}
+{% macro spark__tl_timestamp_from_unix_nanos(text_expr) -%}
+    timestamp_micros(cast(floor(try_cast(trim({{ text_expr }}) as decimal(20, 0)) / 1000) as bigint))
+{%- endmacro %}
+
 {% macro default__tl_timestamp_from_unix_nanos(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_nanos is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -95,6 +110,10 @@
     (timestamp '1970-01-01 00:00:00' + {{ tl_try_cast('trim(cast(' ~ text_expr ~ ' as text))', 'bigint') }} * interval '1 second')
 {%- endmacro %}
 
+{% macro spark__tl_timestamp_from_unix_seconds(text_expr) -%}
+    timestamp_seconds(try_cast(trim(cast({{ text_expr }} as string)) as bigint))
+{%- endmacro %}
+
 {% macro default__tl_timestamp_from_unix_seconds(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_timestamp_from_unix_seconds is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
@@ -105,4 +124,18 @@
 {% macro tl_implausible_timestamp(ts, loaded_at='loaded_at') -%}
     ({{ ts }} < cast('{{ var("min_plausible_timestamp", "2000-01-01") }}' as timestamp)
         or {{ ts }} > {{ loaded_at }} + interval '1 day')
+{%- endmacro %}
+
+{#- The UTC time of day of a naive UTC timestamp, comparable with the price catalog's start/end times. -#}
+{% macro tl_time_of_day(ts_expr) -%}
+    {{ return(adapter.dispatch('tl_time_of_day', 'tokenledger')(ts_expr)) }}
+{%- endmacro %}
+
+{% macro default__tl_time_of_day(ts_expr) -%}
+    cast({{ ts_expr }} as time)
+{%- endmacro %}
+
+{#- Spark has no time type: 'HH:mm:ss.SSSSSS' text, which orders as the seeds' 'HH:MM:SS' times do. -#}
+{% macro spark__tl_time_of_day(ts_expr) -%}
+    date_format({{ ts_expr }}, 'HH:mm:ss.SSSSSS')
 {%- endmacro %}

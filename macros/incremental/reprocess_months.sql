@@ -34,3 +34,16 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The incremental strategy of the facts rebuilt a month at a time: delete+insert on the month, or on Spark
+  (Parquet tables, no DELETE) insert_overwrite of the month partitions a run rebuilds (tl_month_partition).
+-#}
+{% macro tl_month_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+{#- The partition columns of a fact rebuilt a month at a time: its month on Spark, none elsewhere. -#}
+{% macro tl_month_partition(month_column='month') -%}
+    {{ return([month_column] if target.type == 'spark' else none) }}
+{%- endmacro %}

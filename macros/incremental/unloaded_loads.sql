@@ -25,13 +25,40 @@
 {#- Pre-hook of the base models: delete the rows parsed from loads unloaded since. -#}
 {% macro tl_drop_unloaded_rows(load_column='load_id') -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ load_column }} in ({{ tl_unloaded_load_ids() }})
+        {{ tl_delete_rows(this, load_column ~ ' in (' ~ tl_unloaded_load_ids() ~ ')') }}
     {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook of the incremental facts: delete the months unloaded loads touched (then rebuilt from upstream). -#}
 {% macro tl_drop_unloaded_months(month_column='month') -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ month_column }} in ({{ tl_unloaded_months() }})
+        {{ tl_delete_rows(this, month_column ~ ' in (' ~ tl_unloaded_months() ~ ')') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Delete the rows of `relation` where `condition` holds (a statement for a hook). -#}
+{% macro tl_delete_rows(relation, condition) -%}
+    {{ return(adapter.dispatch('tl_delete_rows', 'tokenledger')(relation, condition)) }}
+{%- endmacro %}
+
+{% macro default__tl_delete_rows(relation, condition) -%}
+    delete from {{ relation }} where {{ condition }}
+{%- endmacro %}
+
+{#-
+  Spark tables on plain Parquet have no DELETE: when some row matches (an unload: rare), the table is
+  rewritten without those rows through a staging copy (Spark cannot overwrite a table it reads from).
+-#}
+{% macro spark__tl_delete_rows(relation, condition) -%}
+    {%- if execute -%}
+        {%- set matching = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
+        {%- if matching > 0 -%}
+            {%- set kept = relation.incorporate(path={'identifier': relation.identifier ~ '__tl_kept'}) -%}
+            {%- do run_query('drop table if exists ' ~ kept) -%}
+            {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ relation ~ ' where not coalesce(' ~ condition ~ ', false)') -%}
+            {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ kept) -%}
+            {%- do run_query('drop table ' ~ kept) -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as rows_deleted
 {%- endmacro %}

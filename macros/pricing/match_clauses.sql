@@ -46,6 +46,19 @@
     end
 {%- endmacro %}
 
+{% macro spark__tl_compact_date_normalized(ref_expr) -%}
+    {%- set pattern = "-(20[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(-|:|$)" -%}
+    case
+        when {{ ref_expr }} rlike '{{ pattern }}'
+            and try_cast(concat_ws('-',
+                regexp_extract({{ ref_expr }}, '{{ pattern }}', 1),
+                regexp_extract({{ ref_expr }}, '{{ pattern }}', 2),
+                regexp_extract({{ ref_expr }}, '{{ pattern }}', 3)
+            ) as date) is not null
+            then {{ spark__tl_regex_replace(ref_expr, pattern, '-\\1-\\2-\\3\\4') }}
+    end
+{%- endmacro %}
+
 {% macro default__tl_compact_date_normalized(ref_expr) -%}
     {{ exceptions.raise_compiler_error("tl_compact_date_normalized is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}

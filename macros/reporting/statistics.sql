@@ -7,6 +7,11 @@
     median({{ expr }})
 {%- endmacro %}
 
+{#- Spark's median is a double (only the spend-anomaly audit's baseline uses tl_median; money uses tl_exact_median). -#}
+{% macro spark__tl_median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+
 {% macro default__tl_median(expr) -%}
     percentile_cont(0.5) within group (order by {{ expr }})
 {%- endmacro %}
@@ -18,6 +23,10 @@
 
 {% macro duckdb__tl_iso_week_label(date_expr) -%}
     strftime({{ date_expr }}, '%G-W%V')
+{%- endmacro %}
+
+{% macro spark__tl_iso_week_label(date_expr) -%}
+    concat(cast(date_part('YEAROFWEEK', {{ date_expr }}) as string), '-W', lpad(cast(weekofyear({{ date_expr }}) as string), 2, '0'))
 {%- endmacro %}
 
 {% macro default__tl_iso_week_label(date_expr) -%}

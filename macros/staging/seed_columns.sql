@@ -8,7 +8,7 @@
     {%- if actual -%}
         {{ tl_try_cast(adapter.quote(actual), data_type) }}
     {%- else -%}
-        cast(null as {{ data_type }})
+        cast(null as {{ tl_type(data_type) }})
     {%- endif -%}
 {%- endmacro %}
 

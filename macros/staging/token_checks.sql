@@ -14,7 +14,7 @@
 {#- Some reported count is a negative integer. Negative zero ('-0', '-00') is zero, on every source and engine. -#}
 {% macro tl_any_negative(text_columns) -%}
     ({%- for col in text_columns %}
-        ({{ tl_is_integer_text(col) }} and trim({{ col }}) like '-%' and ltrim(trim({{ col }}), '-0') <> ''){% if not loop.last %} or{% endif %}
+        ({{ tl_is_integer_text(col) }} and trim({{ col }}) like '-%' and trim(leading '-0' from trim({{ col }})) <> ''){% if not loop.last %} or{% endif %}
     {%- endfor %}
     )
 {%- endmacro %}
@@ -44,6 +44,10 @@
 
 {% macro duckdb__tl_has_nul(text_expr) -%}
     coalesce(strpos({{ text_expr }}, chr(0)) > 0, false)
+{%- endmacro %}
+
+{% macro spark__tl_has_nul(text_expr) -%}
+    coalesce(instr({{ text_expr }}, char(0)) > 0, false)
 {%- endmacro %}
 
 {% macro default__tl_has_nul(text_expr) -%}

@@ -69,11 +69,12 @@
   for the counts and flags a source without them never bills.
 -#}
 {% macro tl_absent_attempt_column(column) -%}
+    {%- set text = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
     {%- set absent = {
-        'retry_of': 'cast(null as varchar)', 'attempt_number': 'cast(null as integer)',
-        'response_id': 'cast(null as varchar)', 'is_batch': 'false', 'service_tier': 'cast(null as varchar)',
-        'agent': 'cast(null as varchar)', 'api_key_id': 'cast(null as varchar)', 'user_email': 'cast(null as varchar)',
-        'project': 'cast(null as varchar)', 'environment': 'cast(null as varchar)', 'customer': 'cast(null as varchar)',
+        'retry_of': text, 'attempt_number': 'cast(null as integer)',
+        'response_id': text, 'is_batch': 'false', 'service_tier': text,
+        'agent': text, 'api_key_id': text, 'user_email': text,
+        'project': text, 'environment': text, 'customer': text,
         'input_audio_tokens': 'cast(0 as bigint)', 'output_audio_tokens': 'cast(0 as bigint)',
         'web_search_requests': 'cast(0 as bigint)',
     } -%}

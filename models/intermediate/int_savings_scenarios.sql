@@ -124,7 +124,7 @@ billed as (
         attempts.input_tokens,
         attempts.list_cost_usd,
         cast(attempts.occurred_at as date) as price_date,
-        case when tod.model_id is not null then cast(attempts.occurred_at as time) end as price_time,
+        case when tod.model_id is not null then {{ tl_time_of_day('attempts.occurred_at') }} end as price_time,
         case when attempts.is_batch then 'batch' end as ctx_processing,
         attempts.service_tier as ctx_service_tier,
         coalesce(attempts.model_provider_id = attempts.provider, false) as variants_enabled
@@ -300,7 +300,7 @@ requests as (
             {
                 'model_provider_id': 'scoped_matches.to_provider',
                 'model_id': 'scoped_matches.to_model',
-                'price_time': 'case when tod.model_id is not null then cast(billed.occurred_at as time) end',
+                'price_time': 'case when tod.model_id is not null then ' ~ tl_time_of_day('billed.occurred_at') ~ ' end',
                 'ctx_processing': "case when scoped_matches.opportunity = 'batch' then 'batch' else billed.ctx_processing end",
                 'variants_enabled': 'true',
             }

@@ -90,9 +90,9 @@ authoritative_matches as (
             {%- endfor %}
         end as kept_source,
         {%- else %}
-            cast(null as varchar) as kept_source,
+            cast(null as {{ dbt.type_string() }}) as kept_source,
         {%- endif %}
-        cast(null as varchar) as kept_attempt_id
+        cast(null as {{ dbt.type_string() }}) as kept_attempt_id
     from ranked
     left join response_matches
         on ranked.source = response_matches.source

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_month', on_schema_change='fail',
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='event_month', partition_by=tl_month_partition('event_month'), on_schema_change='fail',
           pre_hook="{{ tl_drop_unloaded_months('event_month') }}") }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:
@@ -74,7 +74,7 @@ attempts_resolved as (
         resolved_refs.model_id,
         resolved_refs.unpriced_reason as model_unpriced_reason,
         cast(attempts.occurred_at as date) as price_date,
-        case when tod.model_id is not null then cast(attempts.occurred_at as time) end as price_time,
+        case when tod.model_id is not null then {{ tl_time_of_day('attempts.occurred_at') }} end as price_time,
         case when attempts.is_batch then 'batch' end as ctx_processing,
         attempts.service_tier as ctx_service_tier,
         coalesce(resolved_refs.model_provider_id = resolved_refs.provider_id, false) as variants_enabled

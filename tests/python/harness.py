@@ -124,3 +124,57 @@ class PgWarehouse(Warehouse):
 
         with psycopg.connect(self.conninfo()) as con:
             return con.execute(sql.replace("?", "%s") if params else sql, params or None).fetchall()
+
+
+def spark_unavailable() -> str | None:
+    """Why the Spark tests cannot run here (None when they can): the Spark extra or Java is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        return "Spark tests skipped: the Spark extra is not installed (make setup-spark)"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Spark tests skipped: no Java runtime (make setup-spark installs one)"
+    return None
+
+
+@dataclass
+class SparkWarehouse(Warehouse):
+    """The same project on local Apache Spark: `ingest --target spark` lands the raw lake, `dbt --target
+    spark` builds Parquet tables under `root`/tables (metastore `root`/metastore, one JVM per dbt run).
+
+    query() reads the built tables' Parquet files with DuckDB (no JVM): `spark.<schema>.<table>` names
+    are rewritten to the table's files, so the same SQL reads both engines."""
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **super().env(),
+            "TOKENLEDGER_SPARK_WAREHOUSE": str(self.tables),
+            "TOKENLEDGER_SPARK_METASTORE": str(self.root / "metastore"),
+            "TOKENLEDGER_LAKE": str(self.root / "lake"),
+            "TOKENLEDGER_SPARK_MASTER": "local[2]",
+            "TOKENLEDGER_SPARK_DRIVER_MEMORY": "2g",
+        }
+
+    def ingest_target(self) -> list[str]:
+        return ["--target", "spark"]
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return super().dbt(*args, "--target", "spark", check=check)
+
+    def parquet(self, schema: str, table: str) -> str:
+        """A DuckDB table function reading one Spark table's Parquet files (month partitions included)."""
+        return f"read_parquet('{self.tables}/{schema}.db/{table}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        import re
+
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            for schema, table in set(re.findall(r"\b(marts|intermediate|audit|seeds)\.([a-z_0-9]+)\b", sql)):
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create or replace view {schema}.{table} as select * from {self.parquet(schema, table)}")
+            return con.execute(sql, params or []).fetchall()

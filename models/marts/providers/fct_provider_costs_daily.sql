@@ -10,7 +10,7 @@
         'line_item': "coalesce(line_item, '(none)')",
         'scope_kind': "'project'",
         'scope_id': 'project_id',
-        'model': 'cast(null as varchar)',
+        'model': 'cast(null as ' ~ dbt.type_string() ~ ')',
     },
     'anthropic': {
         'line_item': "coalesce(description, "

@@ -57,7 +57,7 @@ collapsed as (
 without_usage as (
     -- records that are not calls (registry key not_calls), e.g. OTel spans that report no usage
     select
-        cast(null as varchar) as source,
+        cast(null as {{ dbt.type_string() }}) as source,
         0 as n
     {%- for src in tl_usage_sources() if src.not_calls %}
         union all

@@ -25,7 +25,7 @@ judged_pages as (
 
     select
         *,
-        row_number() over (partition by load_id, document_number order by page) as page_number,
+        row_number() over (partition by load_id, document_number order by {{ dbt.cast('page', api.Column.translate_type('string')) }}) as page_number,
         case
             when doc_type is null then 'invalid_json'
             when {{ tl_json_type('page') }} <> 'OBJECT' then 'json_not_object'
@@ -85,7 +85,7 @@ valid_shape as (
             when bucket_start is null then 'invalid_timestamp'
             when {{ tl_implausible_timestamp('bucket_start') }} then 'implausible_timestamp'
         end as reject_reason,
-        cast(null as varchar) as raw_record
+        cast(null as {{ dbt.type_string() }}) as raw_record
     from timed
 
 ),
@@ -97,7 +97,7 @@ rejected_pages as (
         page_number,
         cast(null as timestamp) as bucket_start,
         cast(null as timestamp) as bucket_end,
-        {{ tl_json_parse("cast(null as varchar)") }} as result,
+        {{ tl_json_parse('cast(null as ' ~ dbt.type_string() ~ ')') }} as result,
         {{ dbt.hash('raw_document') }} as record_hash,
         reject_reason,
         case
