@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -303,6 +305,7 @@ def spark_session() -> SparkSession:
     as dbt-spark's session method builds it; an active session of this process is reused. The JVM's own
     output (Spark's and Derby's log lines) goes to logs/spark-reader.log, not to this command's stdout/stderr.
     WarehouseError when pyspark is missing or the JVM cannot start."""
+    quiet_pyspark()
     try:
         from pyspark import SparkContext
         from pyspark.sql import SparkSession
@@ -321,6 +324,13 @@ def spark_session() -> SparkSession:
         return builder.getOrCreate()
     except Exception as exc:  # pyspark raises several kinds here (no Java, a JVM that exits)
         raise WarehouseError(f"cannot start Spark for {spark_label()}: {one_line(exc)} (log: {SPARK_LOG})") from None
+
+
+def quiet_pyspark() -> None:
+    """No pyspark chatter on this command's stderr: the error it logs beside the exception it raises (the
+    command prints that exception's message itself, one line) and its warning about the pandas version."""
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 
 @contextlib.contextmanager
@@ -357,7 +367,7 @@ def spark_error_types() -> tuple[type[BaseException], ...]:
 
 
 def spark_relation_exists(session: SparkSession, schema: str, name: str) -> bool:
-    return bool(session.catalog.databaseExists(schema) and session.catalog.tableExists(name, schema))
+    return bool(session.catalog.databaseExists(schema) and session.catalog.tableExists(f"{schema}.{name}"))
 
 
 def load_spark(session: SparkSession, con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> None:
