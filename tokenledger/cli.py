@@ -44,7 +44,8 @@ def usage() -> str:
         *(f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items()),
         "",
         "The organisation folder is --org DIR or TOKENLEDGER_ORG (default: the bundled sample's, data/sample/org);",
-        "the warehouse is --db PATH or TOKENLEDGER_DB (default warehouse/tokenledger.duckdb). See README.md.",
+        "the warehouse is --db PATH or TOKENLEDGER_DB (default warehouse/tokenledger.duckdb), or --target postgres|spark",
+        "(default: DBT_TARGET, else duckdb). See README.md.",
     ]
     return "\n".join(lines)
 
