@@ -1,6 +1,6 @@
 """Print budget and runaway-spend alerts for a scheduler (marts.fct_budget_status, audit.spend_anomalies).
 
-    tokenledger alerts [--db PATH] [--month YYYY-MM] [--format text|json]
+    tokenledger alerts [--target duckdb|postgres|spark] [--db PATH] [--month YYYY-MM] [--format text|json]
 
 One line per scope whose status or run-rate forecast is at or over a threshold, then one per spend
 anomaly of the month: a team's daily spike over its 28-day baseline, and the month's most expensive
@@ -13,9 +13,11 @@ the status did not reach. Exit status:
 critical budget, 3 the alerts could not be read (no warehouse, an unbuilt one, a writer holding it past
 TOKENLEDGER_LOCK_WAIT, or the last dbt build failed and left the marts stale: common.last_build_problem): one line, on stderr for text, a {"kind": "error", ...} JSON line on stdout for
 --format json; never a traceback. A forecast alone and the outlier requests are reported but never
-raise the exit status. The month defaults to the latest month in the warehouse. The warehouse is read
-under its writer lock (common.warehouse_lock, as export.py reads it): during an ingest or a build the
-alerts wait for it (TOKENLEDGER_LOCK_WAIT) instead of reading half-built marts.
+raise the exit status. The month defaults to the latest month in the warehouse. `--target` names the
+engine the marts were built on (default $DBT_TARGET, else duckdb; tokenledger.warehouse reads them). The
+warehouse is read under its writer lock (common.warehouse_lock, postgres_lock or spark_lock, as export.py
+reads it): during an ingest or a build the alerts wait for it (TOKENLEDGER_LOCK_WAIT) instead of reading
+half-built marts.
 """
 
 from __future__ import annotations
@@ -33,15 +35,13 @@ import duckdb
 
 from tokenledger.common import (
     cents_to_dollars,
-    connect,
-    default_db_path,
     last_build_problem,
     money,
     month_arg,
     percent,
     scalar,
-    warehouse_lock,
 )
+from tokenledger.warehouse import WarehouseError, add_target_argument, label, open_marts, resolve_target
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2}
 EXIT_ERROR = 3  # the alerts could not be read: distinct from every alert status
@@ -60,32 +60,39 @@ ANOMALY_COLUMNS = (
 )  # fmt: skip
 
 
+# Every relation the alerts read (tokenledger.warehouse fetches these from Postgres or Spark).
+RELATIONS = ("raw.build_runs", "marts.fct_team_monthly_spend", "marts.fct_budget_status", "audit.spend_anomalies")
+
+
 class AlertsError(Exception):
     """The alerts cannot be read; the message is the one-line reason."""
 
 
-def read_alerts(db: Path, month: date | None) -> Fetched:
-    """fetch() under the warehouse's writer lock, every failure turned into an AlertsError."""
-    if not db.is_file():
+def read_alerts(db: Path | None, month: date | None, target: str = "duckdb") -> Fetched:
+    """The alerts of `target`'s marts, read under its writer lock, every failure turned into an AlertsError."""
+    if target == "duckdb" and (db is None or not db.is_file()):
         raise AlertsError(f"no warehouse at {db} (ingest and build first)")
+    where = label(target, db)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(warehouse_lock(db))
+            con = stack.enter_context(open_marts(target, RELATIONS, db))
         except SystemExit as exc:  # the writer held it past TOKENLEDGER_LOCK_WAIT
             raise AlertsError(str(exc.code)) from None
+        except WarehouseError as exc:
+            raise AlertsError(str(exc)) from None
         except OSError as exc:
-            raise AlertsError(f"cannot lock the warehouse {db}: {exc.strerror or exc}") from None
-        try:
-            return fetch(db, month)
+            raise AlertsError(f"cannot lock the warehouse {where}: {exc.strerror or exc}") from None
         except duckdb.Error as exc:
-            text = str(exc).strip()
-            reason = text.splitlines()[0] if text else type(exc).__name__
-            raise AlertsError(f"cannot read the alerts from {db} ({reason}); build first: make build") from None
+            raise AlertsError(f"cannot open the warehouse {where} ({_first_line(exc)})") from None
+        try:
+            return _fetch(con, month)
+        except duckdb.Error as exc:
+            raise AlertsError(f"cannot read the alerts from {where} ({_first_line(exc)}); build first: make build") from None
 
 
-def fetch(db: Path, month: date | None) -> Fetched:
-    with connect(db, read_only=True) as con:
-        return _fetch(con, month)
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, month: date | None) -> Fetched:
@@ -159,12 +166,15 @@ def as_text(alert: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tokenledger alerts", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=default_db_path())
+    add_target_argument(parser)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="the DuckDB warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)")
     parser.add_argument("--month", type=month_arg, help="YYYY-MM (default: the latest month)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
+    resolve_target(parser, args)
     try:
-        month, alerts, anomalies = read_alerts(args.db, args.month)
+        month, alerts, anomalies = read_alerts(args.db, args.month, args.target)
     except AlertsError as exc:
         if args.format == "json":
             print(json.dumps({"kind": "error", "message": f"alerts: {exc}"}, sort_keys=True))

@@ -1,12 +1,15 @@
 """`tokenledger build` and `tokenledger run`: validate the organisation, (ingest,) dbt build, (summary).
 
-    tokenledger build [--org DIR] [--db PATH] [--verbose] [--skip-validate] [-- DBT ARGS ...]
-    tokenledger run   [--org DIR] [--db PATH] [--verbose] [PATH ...]
+    tokenledger build [--org DIR] [--target duckdb|postgres|spark] [--db PATH] [--verbose] [--skip-validate] [-- DBT ARGS ...]
+    tokenledger run   [--org DIR] [--target duckdb|postgres|spark] [--db PATH] [--verbose] [PATH ...]
 
 `build` checks the organisation folder first (tokenledger.validate: a problem stops it before dbt starts,
 exit 1), then runs `dbt build` under the warehouse's writer lock (tokenledger.dbt_runner). `run` does the
 same after ingesting PATH ... (default: the bundled sample, data/sample, when the organisation is the
 sample's; nothing otherwise) and prints the summary at the end, also when a data test failed.
+`--target` (default $DBT_TARGET, else duckdb) is passed through to every step: `ingest --target T`,
+`dbt build --target T` (under that target's writer lock) and `summary --target T`; `--db` is the DuckDB
+file and cannot be combined with another target.
 
 The console is quiet: one line per phase with its elapsed time (validate, ingest, build), the problems
 that need a person (refused files, failed or warning tests, errors), then the summary. dbt's whole log
@@ -34,6 +37,8 @@ from pathlib import Path
 from typing import TextIO
 
 from tokenledger.common import PROJECT_ROOT, SAMPLE_DATA, SAMPLE_ORG, add_org_argument, default_db_path, org_dir
+from tokenledger.dbt_runner import target as dbt_target
+from tokenledger.warehouse import add_target_argument, resolve_target
 
 LOG_DIR = PROJECT_ROOT / "logs"
 # `  12 of 412 OK created sql table model marts.fct_x ... [OK in 0.31s]`, `... PASS tl_castable_... [PASS in 0.1s]`
@@ -88,6 +93,11 @@ def new_log_path() -> Path:
     return LOG_DIR / f"tokenledger-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
 
 
+def target_args(target: str, db: Path) -> list[str]:
+    """The warehouse arguments of a step: the DuckDB file, or the target (every other engine is found by its env)."""
+    return ["--db", str(db)] if target == "duckdb" else ["--target", target]
+
+
 def environment(org: Path, db: Path) -> dict[str, str]:
     """The environment every step runs in: the organisation folder and the warehouse, absolute."""
     return {**os.environ, "TOKENLEDGER_ORG": str(org), "TOKENLEDGER_DB": str(db)}
@@ -110,10 +120,10 @@ def validate_org(org: Path, console: Console) -> bool:
     return not errors
 
 
-def ingest(paths: list[str], env: dict[str, str], log: TextIO, console: Console) -> int:
+def ingest(paths: list[str], env: dict[str, str], log: TextIO, console: Console, target: str = "duckdb") -> int:
     """`tokenledger ingest PATH ...` as a child process: its lines to the log, one line on the console."""
     started = time.monotonic()
-    command = [sys.executable, "-m", "tokenledger", "ingest", "--db", env["TOKENLEDGER_DB"], *paths]
+    command = [sys.executable, "-m", "tokenledger", "ingest", *target_args(target, Path(env["TOKENLEDGER_DB"])), *paths]
     log.write(f"$ {' '.join(command)}\n")
     proc = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     log.write(proc.stdout + proc.stderr)
@@ -136,10 +146,11 @@ def ingest(paths: list[str], env: dict[str, str], log: TextIO, console: Console)
     return proc.returncode
 
 
-def dbt_build(dbt_args: list[str], env: dict[str, str], log: TextIO, console: Console) -> int:
+def dbt_build(dbt_args: list[str], env: dict[str, str], log: TextIO, console: Console, target: str = "duckdb") -> int:
     """`dbt build` under the writer lock: every line to the log, a counter and the problems on the console."""
     started = time.monotonic()
-    command = [sys.executable, "-m", "tokenledger", "dbt", "build", *dbt_args]
+    named = [] if dbt_target(dbt_args) is not None else ["--target", target]
+    command = [sys.executable, "-m", "tokenledger", "dbt", "build", *named, *dbt_args]
     log.write(f"$ {' '.join(command)}\n")
     log.flush()
     child_env = {**env, "DBT_USE_COLORS": "false", "DBT_PRINTER_WIDTH": "100"}
@@ -194,6 +205,7 @@ def dbt_build(dbt_args: list[str], env: dict[str, str], log: TextIO, console: Co
 def _parser(name: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"tokenledger {name}", description=description)
     add_org_argument(parser)
+    add_target_argument(parser)
     parser.add_argument("--db", type=Path, default=None,
                         help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)")
     parser.add_argument("--verbose", "-v", action="store_true", help="also stream dbt's log to the console")
@@ -201,7 +213,8 @@ def _parser(name: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _start(args: argparse.Namespace) -> tuple[Path, Path, Console, Path]:
+def _start(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[Path, Path, Console, Path]:
+    resolve_target(parser, args)
     org = org_dir(args.org)
     db = (args.db if args.db is not None else default_db_path()).resolve()
     return org, db, Console(verbose=args.verbose), new_log_path()
@@ -212,12 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="after --: extra dbt arguments (e.g. -- -s marts)")
     args = parser.parse_args(argv)
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
-    org, db, console, log_path = _start(args)
+    given = dbt_target(dbt_args)  # `tokenledger build -- --target T` names it too
+    if given is not None:
+        if args.target is not None and args.target != given:
+            parser.error(f"--target {args.target} and the dbt argument --target {given} disagree")
+        args.target = given
+    org, db, console, log_path = _start(parser, args)
     console.line(f"log: {log_path.relative_to(PROJECT_ROOT) if log_path.is_relative_to(PROJECT_ROOT) else log_path}")
     if not args.skip_validate and not validate_org(org, console):
         return 1
     with log_path.open("w", encoding="utf-8") as log:
-        return dbt_build(dbt_args, environment(org, db), log, console)
+        return dbt_build(dbt_args, environment(org, db), log, console, args.target)
 
 
 def run_main(argv: list[str] | None = None) -> int:
@@ -225,21 +243,21 @@ def run_main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="exports to ingest first (default: data/sample when the organisation is the sample's)")
     args = parser.parse_args(argv)
-    org, db, console, log_path = _start(args)
+    org, db, console, log_path = _start(parser, args)
     paths = list(args.paths) or ([str(SAMPLE_DATA)] if org == SAMPLE_ORG.resolve() else [])
     console.line(f"log: {log_path.relative_to(PROJECT_ROOT) if log_path.is_relative_to(PROJECT_ROOT) else log_path}")
     if not args.skip_validate and not validate_org(org, console):
         return 1
     env = environment(org, db)
     with log_path.open("w", encoding="utf-8") as log:
-        status = ingest(paths, env, log, console) if paths else 0
+        status = ingest(paths, env, log, console, args.target) if paths else 0
         if status == 2:  # the warehouse cannot be opened: nothing to build
             return 2
-        build_status = dbt_build([], env, log, console)
+        build_status = dbt_build([], env, log, console, args.target)
     from tokenledger import summary
 
     console.line("")
-    summary_status = summary.main(["--db", str(db)])
+    summary_status = summary.main(target_args(args.target, db))
     return max(status, build_status, summary_status if build_status == 0 else 0)
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("tokenledger.alerts", "budget and runaway-spend alerts for a scheduler (exit status by severity)"),
     "close": ("tokenledger.close", "close a month (or list the closed months): its published lines stop moving"),
     "prices": ("tokenledger.prices", "show a model's effective prices, or re-export the pinned price catalog"),
+    "query": ("tokenledger.query", "run one SQL statement on a target's warehouse and print the result as CSV"),
     "dbt": ("tokenledger.dbt_runner", "any dbt command against the warehouse, with the writer lock held"),
 }
 
@@ -43,7 +44,8 @@ def usage() -> str:
         *(f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items()),
         "",
         "The organisation folder is --org DIR or TOKENLEDGER_ORG (default: the bundled sample's, data/sample/org);",
-        "the warehouse is --db PATH or TOKENLEDGER_DB (default warehouse/tokenledger.duckdb). See README.md.",
+        "the warehouse is --db PATH or TOKENLEDGER_DB (default warehouse/tokenledger.duckdb), or --target postgres|spark",
+        "(default: DBT_TARGET, else duckdb). See README.md.",
     ]
     return "\n".join(lines)
 

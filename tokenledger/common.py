@@ -3,6 +3,11 @@
 The Postgres warehouse (the `postgres` dbt target): where it is (pg_conninfo, from TOKENLEDGER_PG_*) and
 its writer lock (postgres_lock). psycopg is only imported by the commands that talk to Postgres.
 
+The Spark warehouse (the `spark` dbt target): its session settings (spark_settings, the profile's
+server_side_parameters rendered from TOKENLEDGER_SPARK_*), its directories (spark_warehouse_dir,
+spark_metastore_dir) and its writer lock (spark_lock). pyspark is only imported by the commands that
+talk to Spark.
+
 Every command imports this module instead of copying code. Keep it small and typed.
 """
 
@@ -34,6 +39,7 @@ PROFILES_FILE = PROJECT_ROOT / "profiles" / "profiles.yml"
 # How long a second writer waits for the warehouse before giving up with a clear message.
 DEFAULT_LOCK_WAIT_SECONDS = float(os.environ.get("TOKENLEDGER_LOCK_WAIT", "600"))
 _ENV_VAR_CALL = re.compile(r"""env_var\(\s*'([A-Z0-9_]+)'\s*,\s*'([^']*)'\s*\)""")
+_ENV_VAR_EXPRESSION = re.compile(r"""\{\{\s*env_var\(\s*'([A-Z0-9_]+)'\s*,\s*'([^']*)'\s*\)\s*\}\}""")
 
 
 def _profile_output(target: str) -> dict[str, Any]:
@@ -59,6 +65,11 @@ PG_ENV = {key: _env_default(_POSTGRES_OUTPUT[key]) for key in ("host", "port", "
 PG_CONNECT_TIMEOUT_SECONDS = int(_POSTGRES_OUTPUT["connect_timeout"])
 # The advisory lock key of tokenledger's writer lock on Postgres (pg_advisory_lock(bigint)): b"tokenled".
 PG_LOCK_KEY = int.from_bytes(b"tokenled", "big")
+# The Spark warehouse's locations: environment variables whose values are paths (relative ones are from the
+# project root), with their defaults from profiles.yml's `spark` output.
+SPARK_WAREHOUSE_VAR = "TOKENLEDGER_SPARK_WAREHOUSE"
+SPARK_METASTORE_VAR = "TOKENLEDGER_SPARK_METASTORE"
+SPARK_PATH_VARS = (SPARK_WAREHOUSE_VAR, SPARK_METASTORE_VAR)
 
 
 def file_name_part(text: str, limit: int = 80) -> str:
@@ -158,6 +169,72 @@ def connect(db_path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     return con
+
+
+def _spark_parameters() -> dict[str, str]:
+    """The `spark` output's server_side_parameters as written in profiles.yml (values as text)."""
+    parameters = _profile_output("spark").get("server_side_parameters") or {}
+    return {str(key): str(value) for key, value in parameters.items()}
+
+
+def _spark_defaults() -> dict[str, str]:
+    """Every env_var('VAR', 'default') the `spark` output's parameters name: VAR -> default."""
+    defaults: dict[str, str] = {}
+    for value in _spark_parameters().values():
+        for match in _ENV_VAR_EXPRESSION.finditer(value):
+            defaults.setdefault(match.group(1), match.group(2))
+    return defaults
+
+
+def _spark_env(var: str, default: str) -> str:
+    """A TOKENLEDGER_SPARK_* value: the environment's, else the profile's default; a location made absolute
+    (relative to the project root, as dbt, run from the project root, reads it)."""
+    value = os.environ.get(var) or default
+    if var in SPARK_PATH_VARS:
+        path = Path(value)
+        return str(path if path.is_absolute() else PROJECT_ROOT / path)
+    return value
+
+
+def spark_settings() -> dict[str, str]:
+    """The Spark session's settings: the profile's `spark` server_side_parameters with every
+    {{ env_var('VAR', 'default') }} replaced by the environment's value (else the default), the warehouse
+    and metastore locations absolute. The same settings dbt-spark's session uses for a build."""
+
+    def render(value: str) -> str:
+        rendered = _ENV_VAR_EXPRESSION.sub(lambda m: _spark_env(m.group(1), m.group(2)), value)
+        if "{{" in rendered or "{%" in rendered:
+            raise ValueError(f"{PROFILES_FILE}: spark parameter {value!r} is not plain text or env_var('VAR', 'default')")
+        return rendered
+
+    return {key: render(value) for key, value in _spark_parameters().items()}
+
+
+def spark_environment() -> dict[str, str]:
+    """TOKENLEDGER_SPARK_WAREHOUSE and TOKENLEDGER_SPARK_METASTORE, absolute: given to dbt so that a build and
+    the commands that read the Spark warehouse find the same tables and metastore whatever their directory."""
+    defaults = _spark_defaults()
+    return {var: _spark_env(var, defaults[var]) for var in SPARK_PATH_VARS if var in defaults}
+
+
+def spark_warehouse_dir() -> Path:
+    """The Spark warehouse directory (spark.sql.warehouse.dir): env TOKENLEDGER_SPARK_WAREHOUSE, else the profile's."""
+    return Path(spark_environment()[SPARK_WAREHOUSE_VAR])
+
+
+def spark_metastore_dir() -> Path:
+    """The Spark warehouse's embedded Derby metastore: env TOKENLEDGER_SPARK_METASTORE, else the profile's."""
+    return Path(spark_environment()[SPARK_METASTORE_VAR])
+
+
+def spark_lock_path() -> Path:
+    """The Spark warehouse's writer lock file: <warehouse directory>.lock, beside the directory."""
+    return lock_path(spark_warehouse_dir())
+
+
+def spark_label() -> str:
+    """The Spark warehouse for messages: its warehouse directory."""
+    return f"spark:{spark_warehouse_dir()}"
 
 
 def pg_settings() -> dict[str, str]:
@@ -297,6 +374,15 @@ def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def spark_lock(wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> contextlib.AbstractContextManager[None]:
+    """Hold the Spark warehouse's single-writer lock: an flock on spark_lock_path() (warehouse_lock's rules).
+
+    The embedded Derby metastore admits one JVM at a time: a build (dbt-spark's session), a lake ingest and
+    every command that reads the Spark warehouse each hold this lock while their JVM has the metastore open,
+    so overlapping runs wait (bounded by `wait_seconds`) instead of failing to boot the metastore."""
+    return warehouse_lock(spark_warehouse_dir(), wait_seconds)
 
 
 @contextlib.contextmanager

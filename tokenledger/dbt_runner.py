@@ -7,7 +7,12 @@ folder, as a path relative to the project: common.dbt_org_path), except that a s
 overlaps (a scheduler firing while a build is still going) waits for the lock, bounded by
 TOKENLEDGER_LOCK_WAIT seconds, instead of colliding with the running writer. With `--target postgres`
 the lock is the Postgres warehouse's advisory lock (the one `tokenledger ingest --target postgres` takes): two
-overlapping builds would otherwise drop and rename the same relations.
+overlapping builds would otherwise drop and rename the same relations. With `--target spark` it is the
+Spark warehouse's lock file (common.spark_lock: `<TOKENLEDGER_SPARK_WAREHOUSE>.lock`, beside the warehouse
+directory), as the embedded Derby metastore admits one JVM at a time; dbt is given TOKENLEDGER_SPARK_WAREHOUSE
+and TOKENLEDGER_SPARK_METASTORE as absolute paths (relative ones are from the project root), so a build
+and the commands that read the Spark warehouse meet the same tables and metastore. Without --target the
+target is env DBT_TARGET (which dbt reads too), else the profile's default, duckdb.
 
 SIGTERM and SIGINT are forwarded to dbt (which runs in its own session, so a terminal's Ctrl-C reaches
 it once, through here); the lock is released only after dbt has exited, so a run started right after
@@ -28,7 +33,17 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from tokenledger.common import PROJECT_ROOT, dbt_org_path, default_db_path, org_dir, pg_conninfo, postgres_lock, warehouse_lock
+from tokenledger.common import (
+    PROJECT_ROOT,
+    dbt_org_path,
+    default_db_path,
+    org_dir,
+    pg_conninfo,
+    postgres_lock,
+    spark_environment,
+    spark_lock,
+    warehouse_lock,
+)
 
 
 def target(argv: list[str]) -> str | None:
@@ -39,6 +54,11 @@ def target(argv: list[str]) -> str | None:
         if arg.startswith("--target="):
             return arg.split("=", 1)[1]
     return None
+
+
+def effective_target(argv: list[str]) -> str:
+    """The target dbt will use: --target / -t, else env DBT_TARGET, else the profile's default (duckdb)."""
+    return target(argv) or os.environ.get("DBT_TARGET") or "duckdb"
 
 
 FORWARDED = (signal.SIGTERM, signal.SIGINT)
@@ -97,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *argv, "--profiles-dir", str(PROJECT_ROOT / "profiles"), "--project-dir", str(PROJECT_ROOT)]
     db = default_db_path()
-    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_ORG": dbt_org_path(org_dir())}
-    if target(argv) == "postgres":
+    env = {**os.environ, "TOKENLEDGER_DB": str(db), "TOKENLEDGER_ORG": dbt_org_path(org_dir()), **spark_environment()}
+    engine = effective_target(argv)
+    if engine == "postgres":
         import psycopg
 
         with psycopg.connect(pg_conninfo(), autocommit=True) as con, postgres_lock(con):
+            return run_forwarding_signals(command, env)
+    if engine == "spark":
+        with spark_lock():
             return run_forwarding_signals(command, env)
     with warehouse_lock(db):
         return run_forwarding_signals(command, env)

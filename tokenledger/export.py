@@ -1,6 +1,6 @@
 """Write a month's finance exports: the chargeback as CSV and XLSX, and the allocation memo.
 
-    tokenledger export --month YYYY-MM [--out DIR] [--db PATH]
+    tokenledger export --month YYYY-MM [--out DIR] [--target duckdb|postgres|spark] [--db PATH] [--focus]
 
 Writes into DIR (default `exports/` under the project root, created when missing):
   chargeback-YYYY-MM.csv        one line per team (marts.rpt_chargeback_monthly) and a totals line
@@ -12,7 +12,9 @@ Writes into DIR (default `exports/` under the project root, created when missing
 Money is shown to the cent from the marts' integer cents (largest remainder, so lines sum to the
 month total rounded half-up); every totals line is checked against the month total before anything
 is written. Text cells are neutralised against formula injection (common.neutralise). In showback
-mode (project var chargeback_mode) both files carry a "not billed" banner. Details: docs/exports.md.
+mode (project var chargeback_mode) both files carry a "not billed" banner. `--target` names the engine
+the marts were built on (default $DBT_TARGET, else duckdb): tokenledger.warehouse reads them, so every
+engine gives the same files. Details: docs/exports.md.
 Exit 1 with a one-line message when the warehouse is missing or unbuilt, the month has no data, a
 total does not tie, or the output directory cannot be created or written.
 """
@@ -40,8 +42,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tokenledger.common import (
     PROJECT_ROOT,
     cents_to_dollars,
-    connect,
-    default_db_path,
     last_build_problem,
     money,
     money_signed,
@@ -50,8 +50,8 @@ from tokenledger.common import (
     percent,
     round_cents,
     scalar,
-    warehouse_lock,
 )  # fmt: skip
+from tokenledger.warehouse import WarehouseError, add_target_argument, label, open_marts, resolve_target
 
 SHOWBACK_BANNER = "SHOWBACK — NOT BILLED: for information only"
 CSV_BANNER = "# " + SHOWBACK_BANNER  # the CSV's first line in showback mode (one field, no comma)
@@ -61,6 +61,17 @@ INTEGER_FORMAT = "#,##0"
 MIGRATION_PP = Decimal(10)  # a model's share moving this many percentage points is a "migration"
 
 Row = dict[str, Any]
+# Every relation read_month, apply_publication and read_savings read (tokenledger.warehouse fetches these from
+# Postgres or Spark); write_focus also reads FOCUS_RELATIONS.
+RELATIONS = (
+    "raw.build_runs", "marts.rpt_chargeback_monthly", "marts.dim_teams", "marts.fct_team_monthly_spend",
+    "marts.rpt_chargeback_by_model_agent", "marts.rpt_chargeback_by_dimension", "marts.fct_usage_events",
+    "intermediate.int_shared_agent_rules_versioned", "staging.stg_org__shared_agent_splits",
+    "marts.fct_cost_allocations", "audit.shared_logins", "audit.unpriced_events", "marts.fct_invoice_reconciliation",
+    "marts.fct_budget_status", "audit.spend_anomalies", "marts.dim_agent_ownership", "marts.rpt_confidence_mix_monthly",
+    "marts.rpt_savings_opportunities", "marts.published_team_monthly_spend", "audit.restatement_candidates",
+)  # fmt: skip
+FOCUS_RELATIONS = ("marts.focus_cost_and_usage",)
 
 
 class ExportError(SystemExit):
@@ -874,17 +885,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tokenledger export", description=__doc__.splitlines()[0])
     parser.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "exports", help="output directory (default exports/)")
-    parser.add_argument("--db", type=Path, default=default_db_path())
+    add_target_argument(parser)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="the DuckDB warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)")
     parser.add_argument("--focus", action="store_true",
                         help="also write the month's FOCUS 1.2 cost and usage rows (marts.focus_cost_and_usage) as CSV and Parquet")
     args = parser.parse_args(argv)
-    if not args.db.is_file():
+    resolve_target(parser, args)
+    if args.target == "duckdb" and not args.db.is_file():
         raise ExportError(f"no warehouse at {args.db} (run `make run` first)")
-    with warehouse_lock(args.db):
-        con = connect(args.db, read_only=True)
+    where = label(args.target, args.db)
+    with contextlib.ExitStack() as stack:
+        try:
+            con = stack.enter_context(open_marts(args.target, RELATIONS + (FOCUS_RELATIONS if args.focus else ()), args.db))
+        except WarehouseError as exc:
+            raise ExportError(str(exc)) from None
+        except duckdb.Error as exc:
+            raise ExportError(f"cannot open the warehouse {where} ({str(exc).splitlines()[0]})") from None
         try:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
-                raise ExportError(f"the warehouse {args.db} has no marts.rpt_chargeback_monthly (run `make build` first)")
+                raise ExportError(f"the warehouse {where} has no marts.rpt_chargeback_monthly (run `make build` first)")
             stale = last_build_problem(con)
             if stale is not None:
                 raise ExportError(stale)
@@ -896,11 +916,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"tokenledger: wrote {path}")
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
-            raise ExportError(f"cannot read the marts of {args.db} ({first_line}); rebuild: make build") from None
+            raise ExportError(f"cannot read the marts of {where} ({first_line}); rebuild: make build") from None
         except OSError as exc:  # the output directory cannot be created or written
             raise ExportError(f"cannot write to {args.out}: {exc.strerror or exc} ({exc.filename or args.out})") from None
-        finally:
-            con.close()
     total_cents = month_total_cents(data)
     tables = build_tables(data, total_cents)
     banner = SHOWBACK_BANNER if {row["billing_mode"] for row in data.chargeback} == {"showback"} else None

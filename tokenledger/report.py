@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the month's chargeback report: one self-contained HTML page with charts (works offline).
 
-    tokenledger report --month YYYY-MM [--out DIR] [--db PATH] [--team TEAM] [--pdf]
+    tokenledger report --month YYYY-MM [--out DIR] [--target duckdb|postgres|spark] [--db PATH] [--team TEAM] [--pdf]
 
 The organisation's page (`chargeback-report-YYYY-MM.html`): the key figures, spend by team over
 the months, budget utilisation, the confidence mix, the top drivers (model x agent), the weekly
@@ -11,7 +11,8 @@ budget, its drivers and its confidence mix, and no other team's figure. `--pdf` 
 to PDF with headless Chromium (`/usr/bin/chromium`, Debian's package `chromium`), from a print version
 of the page: A4, charts of a fixed width without their toolbar, no chart split across two pages.
 
-Every figure is read from the marts under the warehouse lock; money is shown to the cent from the
+Every figure is read from the marts under the warehouse lock (`--target`: the engine they were built on,
+default $DBT_TARGET, else duckdb; tokenledger.warehouse reads them, the same page on every engine); money is shown to the cent from the
 marts' integer cents; percentages with one decimal (budget utilisation truncated, as the alerts show
 it). "Events" are the usage events billed to the team lines (fct_team_monthly_spend.events: an event
 shared among teams counts once on each of their lines), as in the chargeback and the memo. The memo
@@ -24,6 +25,7 @@ Exit 1 with a one-line message when the warehouse is missing or unbuilt, or the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import shutil
 import subprocess
@@ -39,13 +41,13 @@ import plotly.graph_objects as go
 
 from tokenledger.common import (
     PROJECT_ROOT,
-    connect,
-    default_db_path,
     file_name_part,
     last_build_problem,
     month_arg,
     percent,
-    warehouse_lock,
+)
+from tokenledger.export import (
+    RELATIONS as EXPORT_RELATIONS,
 )
 from tokenledger.export import (
     SAVINGS_NOTE,
@@ -63,8 +65,11 @@ from tokenledger.export import (
     top_opportunities,
 )
 from tokenledger.mdhtml import to_html
+from tokenledger.warehouse import WarehouseError, add_target_argument, label, open_marts, resolve_target
 
 Row = dict[str, Any]
+# Every relation the report reads: the export's (read_month, apply_publication, read_savings) and its charts'.
+RELATIONS = (*EXPORT_RELATIONS, "marts.rpt_unattributed_weekly")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
 PALETTE = {"HIGH": "#2b8a3e", "MEDIUM": "#f59f00", "LOW": "#e8590c"}
 PRINT_WIDTH = 680  # CSS px of a chart in the PDF: A4 less 12 mm margins is 703 px wide
@@ -354,18 +359,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tokenledger report", description=__doc__.splitlines()[0])
     parser.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "exports", help="output directory (default exports/)")
-    parser.add_argument("--db", type=Path, default=default_db_path())
+    add_target_argument(parser)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="the DuckDB warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)")
     parser.add_argument("--team", help="one team's own page (its figures only)")
     parser.add_argument("--pdf", action="store_true", help="also print the page to PDF with headless Chromium")
     args = parser.parse_args(argv)
-    if not args.db.is_file():
+    resolve_target(parser, args)
+    if args.target == "duckdb" and not args.db.is_file():
         raise ExportError(f"no warehouse at {args.db} (run `make run` first)")
     team = args.team.strip().lower() if args.team else None
-    with warehouse_lock(args.db):
-        con = connect(args.db, read_only=True)
+    where = label(args.target, args.db)
+    with contextlib.ExitStack() as stack:
+        try:
+            con = stack.enter_context(open_marts(args.target, RELATIONS, args.db))
+        except WarehouseError as exc:
+            raise ExportError(str(exc)) from None
+        except duckdb.Error as exc:
+            raise ExportError(f"cannot open the warehouse {where} ({str(exc).splitlines()[0]})") from None
         try:
             if not relation_exists(con, "marts", "rpt_chargeback_monthly"):
-                raise ExportError(f"the warehouse {args.db} has no marts (run `make build` first)")
+                raise ExportError(f"the warehouse {where} has no marts (run `make build` first)")
             stale = last_build_problem(con)
             if stale is not None:
                 raise ExportError(stale)
@@ -375,9 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             use_published(report, data, args.month, team)
             memo = render_memo(data, month_total_cents(data)) if team is None else None
         except duckdb.Error as exc:
-            raise ExportError(f"cannot read the marts of {args.db} ({str(exc).splitlines()[0]}); rebuild: make build") from None
-        finally:
-            con.close()
+            raise ExportError(f"cannot read the marts of {where} ({str(exc).splitlines()[0]}); rebuild: make build") from None
     args.out.mkdir(parents=True, exist_ok=True)
     page = args.out / (f"chargeback-report-{args.month:%Y-%m}" + (f"-{file_name_part(team)}" if team else "") + ".html")
     tmp = page.with_name(page.name + ".tmp")

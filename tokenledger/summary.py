@@ -1,14 +1,16 @@
 """Print a short summary of the warehouse after a build (`tokenledger run` ends with it).
 
-    tokenledger summary [--db PATH] [--month YYYY-MM]
+    tokenledger summary [--target duckdb|postgres|spark] [--db PATH] [--month YYYY-MM]
 
 Shows one month's spend per team (name beside id, published cents, the confidence mix) and its top
 agents, then the checks: unpriced events, rejected rows, the ownership audit, budgets, duplicates and
 retries, and the tests of the last dbt build (raw.build_results, written by that build's own on-run-end
 hook: never a results file another dbt command overwrote). The month defaults to the latest complete
 month with events (the latest month before the current UTC month; the current month only when it is the
-only one, marked "in progress"). The warehouse is read under its writer lock (common.warehouse_lock,
-waiting for a running ingest or build up to TOKENLEDGER_LOCK_WAIT). Exit 0, or 1 with one line on
+only one, marked "in progress"). `--target` names the engine the marts were built on (default $DBT_TARGET,
+else duckdb; tokenledger.warehouse reads them, the same figures on every engine). The warehouse is read
+under its writer lock (common.warehouse_lock, postgres_lock or spark_lock, waiting for a running ingest or
+build up to TOKENLEDGER_LOCK_WAIT). Exit 0, or 1 with one line on
 stderr (`summary: ...`, never a traceback) when the warehouse is missing, unbuilt or busy; and 1 after the
 summary, with one line on stderr, when the last dbt build failed (common.last_build_problem: stale marts).
 """
@@ -27,15 +29,14 @@ import duckdb
 
 from tokenledger.common import (
     cents_to_dollars,
-    connect,
-    default_db_path,
     first_row,
     last_build_problem,
     money,
     month_arg,
     scalar,
-    warehouse_lock,
 )
+from tokenledger.warehouse import WarehouseError, add_target_argument, open_marts, resolve_target
+from tokenledger.warehouse import label as target_label
 
 RECONCILIATION_TESTS = (
     "assert_raw_rows_conserved",
@@ -43,6 +44,14 @@ RECONCILIATION_TESTS = (
     "assert_monthly_cents_tie_to_month_total",
     "tl_sums_equal_fct_team_monthly_spend",
 )
+OWNERSHIP_AUDITS = ("unattributed_events", "unknown_team_tags", "orphan_agents", "stale_agents", "unknown_api_keys",
+                    "shared_logins")
+# Every relation the summary reads (tokenledger.warehouse fetches these from Postgres or Spark).
+RELATIONS = (
+    "raw.build_runs", "raw.build_results", "marts.fct_team_monthly_spend", "marts.dim_teams", "marts.fct_usage_events",
+    "marts.fct_budget_status", "audit.unpriced_events", "audit.rejected_rows", "audit.duplicate_records",
+    "audit.retry_groups", *(f"audit.{name}" for name in OWNERSHIP_AUDITS),
+)  # fmt: skip
 
 
 def percent(part: Decimal | None, whole: Decimal | None) -> str:
@@ -91,25 +100,36 @@ def build_tests(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[tuple[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tokenledger summary", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=default_db_path())
+    add_target_argument(parser)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="the DuckDB warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)")
     parser.add_argument("--month", type=month_arg, default=None,
                         help="YYYY-MM (default: the latest complete month with events)")
     args = parser.parse_args(argv)
-    if not args.db.is_file():
+    resolve_target(parser, args)
+    if args.target == "duckdb" and not args.db.is_file():
         print(f"summary: no warehouse at {args.db} (ingest and build first)", file=sys.stderr)
         return 1
+    where = target_label(args.target, args.db)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(warehouse_lock(args.db))
-            con = stack.enter_context(connect(args.db, read_only=True))
+            con = stack.enter_context(open_marts(args.target, RELATIONS, args.db))
             return summarise(con, args)
         except SystemExit as exc:  # the writer lock was not had within TOKENLEDGER_LOCK_WAIT
             print(f"summary: {exc.code}", file=sys.stderr)
+        except WarehouseError as exc:
+            print(f"summary: {exc}", file=sys.stderr)
         except (duckdb.Error, OSError, ValueError, KeyError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            print(f"summary: cannot read the warehouse {args.db} ({reason}); build first: tokenledger build",
+            print(f"summary: cannot read the warehouse {where} ({reason}); build first: tokenledger build",
                   file=sys.stderr)
     return 1
+
+
+def warehouse_label(args: argparse.Namespace) -> str:
+    """The warehouse the summary read, for its title line: the DuckDB file, or the target's location."""
+    target = getattr(args, "target", "duckdb")
+    return str(args.db) if target == "duckdb" else target_label(target)
 
 
 def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
@@ -121,7 +141,7 @@ def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         print("tokenledger: the warehouse has no usage events yet (ingest some exports, then build).")
         return 0
     label = f"{month:%Y-%m}" + (" (in progress)" if in_progress else "")
-    print(f"tokenledger summary — {label} — warehouse {args.db}")
+    print(f"tokenledger summary — {label} — warehouse {warehouse_label(args)}")
     per_team = con.execute(
         """
         select spend.team_id, coalesce(teams.team_name, spend.team_id), spend.rollup_team_id, spend.events,
@@ -161,11 +181,7 @@ def summarise(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     rejected = con.execute("select source, count(*) from audit.rejected_rows group by 1 order by 2 desc, 1").fetchall()
     print(f"Rejected rows (all loads): {sum(n for _, n in rejected)}"
           + (" (" + ", ".join(f"{s} {n}" for s, n in rejected) + ")" if rejected else "") + " — audit.rejected_rows")
-    ownership = {
-        name: scalar(con, f"select count(*) from audit.{name}")
-        for name in ("unattributed_events", "unknown_team_tags", "orphan_agents", "stale_agents", "unknown_api_keys",
-                     "shared_logins")
-    }
+    ownership = {name: scalar(con, f"select count(*) from audit.{name}") for name in OWNERSHIP_AUDITS}
     print("Ownership audit: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in ownership.items()))
     budgets = dict(con.execute(
         "select status, count(*) from marts.fct_budget_status where month = ? group by 1", [month]).fetchall())
