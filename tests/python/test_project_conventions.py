@@ -118,6 +118,7 @@ LAYER_PREFIXES = {  # models/<layer>/... -> allowed name prefixes (contract name
     "intermediate": ("int_",),
     "marts": ("fct_", "dim_", "rpt_", "published_", "focus_"),
     "audit": ("audit_",),
+    "history": ("hist_",),
 }
 
 
@@ -146,7 +147,7 @@ def test_staging_reads_only_sources_and_marts_never_do(manifest: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
-LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "audit": 3}
+LAYER_ORDER = {"staging": 0, "intermediate": 1, "history": 1, "marts": 2, "audit": 3}  # history: the seeds' change logs
 # Evaluator-style limits (the dbt project evaluator's "too many joins" and "model fan-out" rules), set at
 # what the project needs and no higher: the widest model, int_usage_events_attributed, joins events to
 # teams, agents, API keys, people and shared-agent rules plus the three inputs of the incremental month
