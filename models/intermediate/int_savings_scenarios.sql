@@ -249,7 +249,7 @@ output_thresholds as (
     select
         agent,
         event_month,
-        percentile_disc({{ output_quantile }}) within group (order by output_tokens) as threshold_tokens
+        cast(percentile_disc({{ output_quantile }}) within group (order by output_tokens) as bigint) as threshold_tokens
     from billed
     where agent is not null
     group by agent, event_month

@@ -106,49 +106,49 @@ final as (
     -- FOCUS names are PascalCase: quoted, so every engine keeps their case
     select
         -- costs (FOCUS: Decimal, in BillingCurrency)
-        billed_cost as "BilledCost",
-        billed_cost as "EffectiveCost",
-        list_cost as "ListCost",
-        billed_cost as "ContractedCost",
-        'USD' as "BillingCurrency",
+        billed_cost as {{ adapter.quote('BilledCost') }},
+        billed_cost as {{ adapter.quote('EffectiveCost') }},
+        list_cost as {{ adapter.quote('ListCost') }},
+        billed_cost as {{ adapter.quote('ContractedCost') }},
+        'USD' as {{ adapter.quote('BillingCurrency') }},
         -- accounts: the provider bills the organisation; the team is the sub-account it is charged back to
-        'tokenledger' as "BillingAccountId",
-        'tokenledger' as "BillingAccountName",
-        team_id as "SubAccountId",
-        team_name as "SubAccountName",
+        'tokenledger' as {{ adapter.quote('BillingAccountId') }},
+        'tokenledger' as {{ adapter.quote('BillingAccountName') }},
+        team_id as {{ adapter.quote('SubAccountId') }},
+        team_name as {{ adapter.quote('SubAccountName') }},
         -- periods (FOCUS: inclusive start, exclusive end, UTC)
-        cast(month as timestamp) as "BillingPeriodStart",
-        cast({{ dbt.dateadd('month', 1, 'month') }} as timestamp) as "BillingPeriodEnd",
-        cast(charge_date as timestamp) as "ChargePeriodStart",
-        cast({{ dbt.dateadd('day', 1, 'charge_date') }} as timestamp) as "ChargePeriodEnd",
+        cast(month as timestamp) as {{ adapter.quote('BillingPeriodStart') }},
+        cast({{ dbt.dateadd('month', 1, 'month') }} as timestamp) as {{ adapter.quote('BillingPeriodEnd') }},
+        cast(charge_date as timestamp) as {{ adapter.quote('ChargePeriodStart') }},
+        cast({{ dbt.dateadd('day', 1, 'charge_date') }} as timestamp) as {{ adapter.quote('ChargePeriodEnd') }},
         -- the charge
-        'Usage' as "ChargeCategory",
-        cast(null as {{ api.Column.translate_type('string') }}) as "ChargeClass",
-        {{ dbt.concat(["'Tokens on '", 'model', "' ('", 'provider', "')'"]) }} as "ChargeDescription",
-        'Usage-Based' as "ChargeFrequency",
-        'Standard' as "PricingCategory",
+        'Usage' as {{ adapter.quote('ChargeCategory') }},
+        cast(null as {{ api.Column.translate_type('string') }}) as {{ adapter.quote('ChargeClass') }},
+        {{ dbt.concat(["'Tokens on '", 'model', "' ('", 'provider', "')'"]) }} as {{ adapter.quote('ChargeDescription') }},
+        'Usage-Based' as {{ adapter.quote('ChargeFrequency') }},
+        'Standard' as {{ adapter.quote('PricingCategory') }},
         -- quantities: tokens of every bucket (audio and web searches are in the x_ columns)
         uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens
-            as "ConsumedQuantity",
-        'Tokens' as "ConsumedUnit",
+            as {{ adapter.quote('ConsumedQuantity') }},
+        'Tokens' as {{ adapter.quote('ConsumedUnit') }},
         cast(
             (uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens)
             * cast(0.000001 as decimal(7, 6)) as decimal(38, 12)
-        ) as "PricingQuantity",
-        '1M Tokens' as "PricingUnit",
+        ) as {{ adapter.quote('PricingQuantity') }},
+        '1M Tokens' as {{ adapter.quote('PricingUnit') }},
         -- who: the model provider sells and invoices the service (direct API usage)
-        provider as "ProviderName",
-        provider as "PublisherName",
-        provider as "InvoiceIssuerName",
-        'AI and Machine Learning' as "ServiceCategory",
-        'Generative AI' as "ServiceSubcategory",
-        {{ dbt.concat(['provider', "' '", 'model']) }} as "ServiceName",
-        {{ dbt.concat(['provider', "'/'", 'model']) }} as "SkuId",
-        'Tokens' as "SkuMeter",
+        provider as {{ adapter.quote('ProviderName') }},
+        provider as {{ adapter.quote('PublisherName') }},
+        provider as {{ adapter.quote('InvoiceIssuerName') }},
+        'AI and Machine Learning' as {{ adapter.quote('ServiceCategory') }},
+        'Generative AI' as {{ adapter.quote('ServiceSubcategory') }},
+        {{ dbt.concat(['provider', "' '", 'model']) }} as {{ adapter.quote('ServiceName') }},
+        {{ dbt.concat(['provider', "'/'", 'model']) }} as {{ adapter.quote('SkuId') }},
+        'Tokens' as {{ adapter.quote('SkuMeter') }},
         {{ tl_json_object({
             'team': 'team_id', 'project': 'project', 'environment': 'environment',
             'customer': 'customer', 'agent': 'agent'
-        }) }} as "Tags",
+        }) }} as {{ adapter.quote('Tags') }},
         -- ours (after the FOCUS columns, x_ prefixed)
         {{ tl_key(['charge_date', 'team_id', 'provider', 'model', 'agent', 'project', 'environment', 'customer', 'basis']) }}
             as x_charge_key,

@@ -9,10 +9,10 @@ with
 
 focus as (
     select
-        cast("BillingPeriodStart" as date) as month,
-        "SubAccountId" as team_id,
-        coalesce(sum("BilledCost"), 0) as billed_cost,
-        coalesce(sum("ListCost"), 0) as list_cost
+        cast({{ adapter.quote('BillingPeriodStart') }} as date) as month,
+        {{ adapter.quote('SubAccountId') }} as team_id,
+        coalesce(sum({{ adapter.quote('BilledCost') }}), 0) as billed_cost,
+        coalesce(sum({{ adapter.quote('ListCost') }}), 0) as list_cost
     from {{ ref('focus_cost_and_usage') }}
     group by 1, 2
 ),
