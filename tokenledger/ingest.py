@@ -178,14 +178,33 @@ def kind_formats() -> dict[str, tuple[str, str]]:
     return BUILT_IN_KIND_FORMATS | {d.kind: (d.lines_format, d.document_format) for d in declared_formats()}
 
 
+class _MacroExceptions:
+    """dbt's `exceptions` in the macro's context (raw_ddl renders it without dbt)."""
+
+    @staticmethod
+    def raise_compiler_error(message: str) -> None:
+        raise ValueError(message)
+
+
+def _env_var(name: str, default: str | None = None) -> str:
+    """dbt's env_var in the macro's context: the variable, else the default; an error when neither is there."""
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ValueError(f"env var required but not provided: {name!r}")
+    return value
+
+
 def raw_ddl(engine: str) -> list[str]:
-    """The raw schema and tables' statements for an engine ('duckdb', 'postgres'), rendered from the dbt
-    macro create_raw_tables: their one home, shared with the dbt on-run-start hook."""
+    """The raw schema and tables' statements for an engine ('duckdb', 'postgres', 'spark'), rendered from the
+    dbt macro create_raw_tables: their one home, shared with the dbt on-run-start hook. As in dbt, env_var
+    reads the environment and flags.PROJECT_DIR is the project (Spark: a relative TOKENLEDGER_LAKE is from it)."""
     import jinja2  # dbt's own template engine (a dbt-core dependency)
 
     template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
         RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ create_raw_tables() }}")
-    return [statement.strip() for statement in template.render(target={"type": engine}).split(";") if statement.strip()]
+    rendered = template.render(target={"type": engine}, env_var=_env_var, flags={"PROJECT_DIR": str(PROJECT_ROOT)},
+                               exceptions=_MacroExceptions)
+    return [statement.strip() for statement in rendered.split(";") if statement.strip()]
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
