@@ -12,6 +12,26 @@
   build record's (docs/ingest.md "Landing on Spark: the Parquet lake").
 -#}
 {% macro create_raw_tables() -%}
+    {{- tl_run_one_by_one(tl_raw_ddl()) -}}
+{%- endmacro %}
+
+{#-
+  SQL made of several statements, for a hook or run_query: as it is, except on Spark, which runs one
+  statement per query: there each statement is run here (when dbt executes) and nothing is returned (an
+  empty hook is not run).
+-#}
+{% macro tl_run_one_by_one(sql) -%}
+    {%- if target.type != 'spark' -%}
+        {{- sql -}}
+    {%- elif execute -%}
+        {%- for statement in sql.split(';') if statement.strip() -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The raw DDL as text, statements separated by `;` (what ingest.raw_ddl renders). -#}
+{% macro tl_raw_ddl() -%}
     {%- set spark = target.type == 'spark' -%}
     {%- set types = {'text': 'string', 'bigint': 'bigint', 'timestamp': 'timestamp'} if spark
                     else {'text': 'varchar', 'bigint': 'bigint', 'timestamp': 'timestamp'} -%}
@@ -57,19 +77,20 @@
 
 {#-
   The Parquet lake of the raw tables on Spark: env TOKENLEDGER_LAKE, else warehouse/lake, a relative path being
-  from the project directory (as TOKENLEDGER_DB is). Spark itself would resolve a relative table location
-  against the schema's directory in spark.sql.warehouse.dir (<warehouse>/raw.db/...), never the lake the
-  ingest wrote: the location is always made absolute here, and a path that cannot be is an error.
+  from the project directory (dbt's --project-dir, as TOKENLEDGER_DB is). Spark itself would resolve a relative
+  table location against the schema's folder in spark.sql.warehouse.dir (<warehouse>/raw.db/...), never the lake
+  the ingest wrote: the location is always made absolute here, and a path that cannot be is an error.
   `tokenledger dbt` and `tokenledger ingest` pass an absolute TOKENLEDGER_LAKE (tokenledger/lake.py).
 -#}
 {% macro tl_raw_lake() -%}
     {%- set lake = env_var('TOKENLEDGER_LAKE', 'warehouse/lake').rstrip('/') -%}
     {%- if not lake.startswith('/') and '://' not in lake -%}
-        {%- set lake = (flags.PROJECT_DIR | string).rstrip('/') ~ '/' ~ lake -%}
+        {%- set lake = (invocation_args_dict.get('project_dir') or '') | string ~ '/' ~ lake -%}
     {%- endif -%}
     {%- if not lake.startswith('/') and '://' not in lake -%}
-        {{ exceptions.raise_compiler_error("TOKENLEDGER_LAKE (" ~ lake ~ ") must be an absolute path or a URI on Spark: "
-                                           "a relative table location resolves against the warehouse directory") }}
+        {{ exceptions.raise_compiler_error("the Parquet lake " ~ lake ~ " is not absolute: on Spark set TOKENLEDGER_LAKE to an "
+                                           "absolute path (or run dbt with an absolute --project-dir); a relative table "
+                                           "location would resolve against the warehouse directory") }}
     {%- endif -%}
     {{- lake -}}
 {%- endmacro %}
@@ -82,6 +103,13 @@
 -#}
 {% macro tl_record_build(results) -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'test') -%}
+        {{- tl_run_one_by_one(tl_build_record_sql(results)) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The record's insert statements. A string literal's quote is doubled, except on Spark, which escapes it with a backslash. -#}
+{% macro tl_build_record_sql(results) -%}
+        {%- set spark = target.type == 'spark' -%}
         {%- set statuses = results | map(attribute='status') | map('string') | map('lower') | list -%}
         insert into raw.build_runs
         values (
@@ -95,15 +123,17 @@
         {%- for chunk in results | batch(500) %}
         insert into raw.build_results values
             {%- for result in chunk %}
-            ('{{ invocation_id }}', '{{ result.node.unique_id | replace("'", "''") }}', '{{ result.node.resource_type }}',
+            {%- set unique_id = result.node.unique_id | replace("\\", "\\\\") | replace("'", "\\'") if spark
+                                else result.node.unique_id | replace("'", "''") %}
+            ('{{ invocation_id }}', '{{ unique_id }}', '{{ result.node.resource_type }}',
              '{{ result.status | string | lower }}', {{ result.failures if result.failures is number else 'null' }})
             {%- if not loop.last %},{% endif %}
             {%- endfor %};
         {%- endfor %}
-    {%- endif -%}
 {%- endmacro %}
 
 {#- `dbt run-operation ensure_raw_tables`: create the raw schema and tables now (the hook runs create_raw_tables on every invocation). -#}
 {% macro ensure_raw_tables() -%}
-    {% do run_query(create_raw_tables()) %}
+    {%- set sql = create_raw_tables() -%}
+    {%- if sql | trim %}{% do run_query(sql) %}{% endif -%}
 {%- endmacro %}
