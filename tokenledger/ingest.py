@@ -201,12 +201,12 @@ def _env_var(name: str, default: str | None = None) -> str:
 
 def raw_ddl(engine: str) -> list[str]:
     """The raw schema and tables' statements for an engine ('duckdb', 'postgres', 'spark'), rendered from the
-    dbt macro tl_raw_ddl: their one home, shared with the dbt on-run-start hook (create_raw_tables). As in dbt, env_var
+    dbt macro create_raw_tables: their one home, shared with the dbt on-run-start hook. As in dbt, env_var
     reads the environment and the project directory is this one (Spark: a relative TOKENLEDGER_LAKE is from it)."""
     import jinja2  # dbt's own template engine (a dbt-core dependency)
 
     template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
-        RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ tl_raw_ddl() }}")
+        RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ create_raw_tables(as_text=true) }}")
     rendered = template.render(target={"type": engine}, env_var=_env_var, exceptions=_MacroExceptions,
                                invocation_args_dict={"project_dir": str(PROJECT_ROOT)})
     return [statement.strip() for statement in rendered.split(";") if statement.strip()]

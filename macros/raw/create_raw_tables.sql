@@ -1,41 +1,37 @@
 {#-
   Creates the raw landing schema and tables if they do not exist (run on every dbt invocation as an
   on-run-start hook), so a build on an empty warehouse works before the first ingest. The one home of
-  the raw DDL: tokenledger/ingest.py renders this macro too (raw_ddl), for DuckDB, Postgres and Spark.
+  the raw DDL: tokenledger/ingest.py renders this macro too (raw_ddl, with as_text=true: the statements
+  as text on every engine), for DuckDB, Postgres and Spark.
   raw.load_unloads holds the loads taken out of the ledger (`tokenledger unload`): one row per
   unloaded load, never deleted. Each table's columns are listed once below; `text` is varchar on
   DuckDB and Postgres, string on Spark.
   `text zstd` (the raw JSON text) is zstd on DuckDB: measured 2-3x faster to write than the automatic
   choice and ~6x smaller on gateway lines; a storage hint only (the column is a plain VARCHAR to readers).
-  On Spark every raw table is a Parquet table over one directory of the lake (tl_raw_lake):
+  On Spark every raw table is an external Parquet table over one directory of the lake:
   `tokenledger ingest --target spark` writes the load tables' files, Spark's own `insert into` the
-  build record's (docs/ingest.md "Landing on Spark: the Parquet lake").
+  build record's (docs/ingest.md "Landing on Spark: the Parquet lake"). The lake is env TOKENLEDGER_LAKE,
+  else warehouse/lake, a relative path being from the project directory (dbt's --project-dir, as
+  TOKENLEDGER_DB is). Spark itself would resolve a relative table location against the schema's folder
+  in spark.sql.warehouse.dir (<warehouse>/raw.db/...), never the lake the ingest wrote: the location is
+  always made absolute here, and a path that cannot be is an error.
+  Spark runs one statement per query: there the statements are run one by one here (when dbt executes)
+  and nothing is returned (an empty hook is not run).
 -#}
-{% macro create_raw_tables() -%}
-    {{- tl_run_one_by_one(tl_raw_ddl()) -}}
-{%- endmacro %}
-
-{#-
-  SQL made of several statements, for a hook or run_query: as it is, except on Spark, which runs one
-  statement per query: there each statement is run here (when dbt executes) and nothing is returned (an
-  empty hook is not run).
--#}
-{% macro tl_run_one_by_one(sql) -%}
-    {%- if target.type != 'spark' -%}
-        {{- sql -}}
-    {%- elif execute -%}
-        {%- for statement in sql.split(';') if statement.strip() -%}
-            {%- do run_query(statement) -%}
-        {%- endfor -%}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The raw DDL as text, statements separated by `;` (what ingest.raw_ddl renders). -#}
-{% macro tl_raw_ddl() -%}
+{% macro create_raw_tables(as_text=false) -%}
     {%- set spark = target.type == 'spark' -%}
     {%- set types = {'text': 'string', 'bigint': 'bigint', 'timestamp': 'timestamp'} if spark
                     else {'text': 'varchar', 'bigint': 'bigint', 'timestamp': 'timestamp'} -%}
     {%- set zstd = ' using compression zstd' if target.type == 'duckdb' else '' -%}
+    {%- set lake = env_var('TOKENLEDGER_LAKE', 'warehouse/lake').rstrip('/') if spark else '' -%}
+    {%- if spark and not lake.startswith('/') and '://' not in lake -%}
+        {%- set lake = (invocation_args_dict.get('project_dir') or '') | string ~ '/' ~ lake -%}
+        {%- if not lake.startswith('/') -%}
+            {{ exceptions.raise_compiler_error("the Parquet lake " ~ lake ~ " is not absolute: on Spark set TOKENLEDGER_LAKE "
+                                               "to an absolute path (or run dbt with an absolute --project-dir); a relative "
+                                               "table location would resolve against the warehouse directory") }}
+        {%- endif -%}
+    {%- endif -%}
     {%- set tables = [
         ('load_manifest', [
             ('load_id', 'bigint'), ('file_path', 'text'), ('file_name', 'text'), ('file_sha256', 'text'),
@@ -64,6 +60,7 @@
             ('document_number', 'bigint'), ('line_number', 'bigint'), ('raw_document', 'text zstd'),
             ('loaded_at', 'timestamp')]),
     ] -%}
+    {%- set sql -%}
     create schema if not exists raw;
     {%- for name, columns in tables %}
     create table if not exists raw.{{ name }} (
@@ -71,28 +68,16 @@
         {{ '`' ~ column ~ '`' if spark else column }} {{ types[kind.split(' ')[0]] }}{{ zstd if kind.endswith(' zstd') else '' }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    ){% if spark %} using parquet location '{{ tl_raw_lake() }}/{{ name }}'{% endif %};
+    ){% if spark %} using parquet location '{{ lake }}/{{ name }}'{% endif %};
     {%- endfor %}
-{%- endmacro %}
-
-{#-
-  The Parquet lake of the raw tables on Spark: env TOKENLEDGER_LAKE, else warehouse/lake, a relative path being
-  from the project directory (dbt's --project-dir, as TOKENLEDGER_DB is). Spark itself would resolve a relative
-  table location against the schema's folder in spark.sql.warehouse.dir (<warehouse>/raw.db/...), never the lake
-  the ingest wrote: the location is always made absolute here, and a path that cannot be is an error.
-  `tokenledger dbt` and `tokenledger ingest` pass an absolute TOKENLEDGER_LAKE (tokenledger/lake.py).
--#}
-{% macro tl_raw_lake() -%}
-    {%- set lake = env_var('TOKENLEDGER_LAKE', 'warehouse/lake').rstrip('/') -%}
-    {%- if not lake.startswith('/') and '://' not in lake -%}
-        {%- set lake = (invocation_args_dict.get('project_dir') or '') | string ~ '/' ~ lake -%}
+    {%- endset -%}
+    {%- if as_text or not spark -%}
+        {{- sql -}}
+    {%- elif execute -%}
+        {%- for statement in sql.split(';') if statement.strip() -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
     {%- endif -%}
-    {%- if not lake.startswith('/') and '://' not in lake -%}
-        {{ exceptions.raise_compiler_error("the Parquet lake " ~ lake ~ " is not absolute: on Spark set TOKENLEDGER_LAKE to an "
-                                           "absolute path (or run dbt with an absolute --project-dir); a relative table "
-                                           "location would resolve against the warehouse directory") }}
-    {%- endif -%}
-    {{- lake -}}
 {%- endmacro %}
 
 {#-
@@ -103,14 +88,9 @@
 -#}
 {% macro tl_record_build(results) -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'test') -%}
-        {{- tl_run_one_by_one(tl_build_record_sql(results)) -}}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The record's insert statements. A string literal's quote is doubled, except on Spark, which escapes it with a backslash. -#}
-{% macro tl_build_record_sql(results) -%}
         {%- set spark = target.type == 'spark' -%}
         {%- set statuses = results | map(attribute='status') | map('string') | map('lower') | list -%}
+        {%- set sql -%}
         insert into raw.build_runs
         values (
             '{{ invocation_id }}', '{{ flags.WHICH }}', cast({{ dbt.current_timestamp() }} as timestamp),
@@ -123,6 +103,7 @@
         {%- for chunk in results | batch(500) %}
         insert into raw.build_results values
             {%- for result in chunk %}
+            {#- A quote in a string literal: doubled, except on Spark, which escapes it with a backslash. #}
             {%- set unique_id = result.node.unique_id | replace("\\", "\\\\") | replace("'", "\\'") if spark
                                 else result.node.unique_id | replace("'", "''") %}
             ('{{ invocation_id }}', '{{ unique_id }}', '{{ result.node.resource_type }}',
@@ -130,6 +111,15 @@
             {%- if not loop.last %},{% endif %}
             {%- endfor %};
         {%- endfor %}
+        {%- endset -%}
+        {%- if not spark -%}
+            {{- sql -}}
+        {%- else -%}  {#- one statement per query on Spark #}
+            {%- for statement in sql.split(';') if statement.strip() -%}
+                {%- do run_query(statement) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- `dbt run-operation ensure_raw_tables`: create the raw schema and tables now (the hook runs create_raw_tables on every invocation). -#}
