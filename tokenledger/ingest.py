@@ -3,6 +3,7 @@
 
     tokenledger ingest [--db PATH] PATH [PATH ...]
     tokenledger ingest --target postgres PATH [PATH ...]
+    tokenledger ingest --target spark [--lake DIR] PATH [PATH ...]
 
 Formats, recognised from the content (never the file name):
 - gateway JSONL -> raw.gateway_requests (one row per line); Jobs export CSV -> raw.jobs_export;
@@ -24,8 +25,12 @@ as built is docs/ingest.md.
 under its advisory writer lock (common.postgres_lock): DuckDB still parses every file, in memory, and each
 load's rows then reach Postgres with COPY, together with its manifest row in one Postgres transaction.
 
+--target spark lands them in the Parquet lake that Spark's raw tables read (tokenledger/lake.py): the same
+in-memory parse, then each load's Parquet files, its manifest file last, under the lake's lock.
+
 Exit status: 0 every file loaded or skipped, 1 at least one file (or a directory) refused, 2 usage error (or the
-warehouse cannot be opened or reached; nothing was attempted; Postgres: also a connection lost mid-run).
+warehouse cannot be opened or reached; nothing was attempted; Postgres: also a connection lost mid-run; Spark:
+also a manifest file that cannot be written mid-run).
 """
 
 from __future__ import annotations
@@ -178,14 +183,33 @@ def kind_formats() -> dict[str, tuple[str, str]]:
     return BUILT_IN_KIND_FORMATS | {d.kind: (d.lines_format, d.document_format) for d in declared_formats()}
 
 
+class _MacroExceptions:
+    """dbt's `exceptions` in the macro's context (raw_ddl renders it without dbt)."""
+
+    @staticmethod
+    def raise_compiler_error(message: str) -> None:
+        raise ValueError(message)
+
+
+def _env_var(name: str, default: str | None = None) -> str:
+    """dbt's env_var in the macro's context: the variable, else the default; an error when neither is there."""
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ValueError(f"env var required but not provided: {name!r}")
+    return value
+
+
 def raw_ddl(engine: str) -> list[str]:
-    """The raw schema and tables' statements for an engine ('duckdb', 'postgres'), rendered from the dbt
-    macro create_raw_tables: their one home, shared with the dbt on-run-start hook."""
+    """The raw schema and tables' statements for an engine ('duckdb', 'postgres', 'spark'), rendered from the
+    dbt macro create_raw_tables: their one home, shared with the dbt on-run-start hook. As in dbt, env_var
+    reads the environment and the project directory is this one (Spark: a relative TOKENLEDGER_LAKE is from it)."""
     import jinja2  # dbt's own template engine (a dbt-core dependency)
 
     template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
-        RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ create_raw_tables() }}")
-    return [statement.strip() for statement in template.render(target={"type": engine}).split(";") if statement.strip()]
+        RAW_TABLES_MACRO.read_text(encoding="utf-8") + "{{ create_raw_tables(as_text=true) }}")
+    rendered = template.render(target={"type": engine}, env_var=_env_var, exceptions=_MacroExceptions,
+                               invocation_args_dict={"project_dir": str(PROJECT_ROOT)})
+    return [statement.strip() for statement in rendered.split(";") if statement.strip()]
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -1470,13 +1494,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "usage and cost reports (plain or gzip) in the warehouse's raw schema.",
     )
     parser.add_argument(
-        "--target", choices=("duckdb", "postgres"), default="duckdb",
+        "--target", choices=("duckdb", "postgres", "spark"), default="duckdb",
         help="the warehouse engine (default: duckdb); postgres is reached through $TOKENLEDGER_PG_HOST, _PORT, "
-        "_USER, _PASSWORD and _DBNAME",
+        "_USER, _PASSWORD and _DBNAME; spark lands Parquet files in the lake its raw tables read",
     )  # fmt: skip
     parser.add_argument(
         "--db", type=Path, default=None, help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"
     )
+    parser.add_argument(
+        "--lake", type=Path, default=None, metavar="DIR",
+        help="--target spark: the Parquet lake (default: $TOKENLEDGER_LAKE, else warehouse/lake)",
+    )  # fmt: skip
     parser.add_argument(
         "--accept-columns", action="store_true",
         help="load a file as is even when a column name (Jobs CSV) or key (gateway JSONL) looks like a misspelling of "
@@ -1488,8 +1516,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursed, sorted)")
     args = parser.parse_args(argv)
-    if args.target == "postgres" and args.db is not None:
-        parser.error("--db is the DuckDB warehouse file: it cannot be combined with --target postgres")  # exits 2
+    if args.target != "duckdb" and args.db is not None:
+        parser.error(f"--db is the DuckDB warehouse file: it cannot be combined with --target {args.target}")  # exits 2
+    if args.target != "spark" and args.lake is not None:
+        parser.error("--lake is the Spark target's Parquet lake: it needs --target spark")  # exits 2
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         parser.error("no such file or directory: " + ", ".join(missing))  # exits 2
@@ -1528,6 +1558,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = Options(reload=args.reload, accept_columns=args.accept_columns)
     if args.target == "postgres":
         return max(ingest_into_postgres(files, tty, options), 1 if problems else 0)
+    if args.target == "spark":
+        from tokenledger import lake
+
+        try:
+            where = lake.lake_dir(args.lake)
+        except lake.LakeError as exc:
+            print(f"ingest: {exc}", file=sys.stderr)
+            return 2
+        return max(lake.ingest_into_lake(files, tty, options, where), 1 if problems else 0)
     db = args.db if args.db is not None else default_db_path()
     with contextlib.ExitStack() as stack:
         try:

@@ -2,9 +2,11 @@
 
     tokenledger unload LOAD_ID --reason TEXT [--by NAME] [--db PATH]
     tokenledger unload LOAD_ID --reason TEXT [--by NAME] --target postgres
+    tokenledger unload LOAD_ID --reason TEXT [--by NAME] --target spark [--lake DIR]
 
 The load's raw rows are never deleted: the unload is one row in raw.load_unloads (load_id, unloaded_at,
-unloaded_by, unload_reason), written under the warehouse's writer lock like an ingest. The next build
+unloaded_by, unload_reason), written under the warehouse's writer lock like an ingest (Spark: one Parquet file
+in the lake's load_unloads folder, under the lake's lock: tokenledger/lake.py). The next build
 leaves the load out of staging and reprocesses every month its rows had reached, so its marts equal a
 build that never saw the load (macros/incremental/unloaded_loads.sql). A closed month's published lines
 never move: the month is recomputed without the load and the difference is listed in
@@ -116,8 +118,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--reason", required=True, metavar="TEXT", help="why the load is taken out (recorded; required)")
     parser.add_argument("--by", default=None, metavar="NAME", help="who unloads (recorded; default: $USER)")
     parser.add_argument(
-        "--target", choices=("duckdb", "postgres"), default="duckdb",
-        help="the warehouse engine (default: duckdb); postgres is reached through $TOKENLEDGER_PG_*",
+        "--target", choices=("duckdb", "postgres", "spark"), default="duckdb",
+        help="the warehouse engine (default: duckdb); postgres is reached through $TOKENLEDGER_PG_*; spark writes "
+        "to the Parquet lake",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lake", type=Path, default=None, metavar="DIR",
+        help="--target spark: the Parquet lake (default: $TOKENLEDGER_LAKE, else warehouse/lake)",
     )  # fmt: skip
     parser.add_argument(
         "--db", type=Path, default=None, metavar="PATH", help="warehouse file (default: $TOKENLEDGER_DB, else warehouse/tokenledger.duckdb)"
@@ -127,8 +134,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--reason must say why the load is unloaded")
     if args.by is not None and not args.by.strip():
         parser.error("--by must name who unloads")
-    if args.target == "postgres" and args.db is not None:
-        parser.error("--db is the DuckDB warehouse file: it cannot be combined with --target postgres")
+    if args.target != "duckdb" and args.db is not None:
+        parser.error(f"--db is the DuckDB warehouse file: it cannot be combined with --target {args.target}")
+    if args.target != "spark" and args.lake is not None:
+        parser.error("--lake is the Spark target's Parquet lake: it needs --target spark")
     return args
 
 
@@ -181,12 +190,37 @@ def unload_postgres(load_id: int, reason: str, by: str) -> int:
     return report(status, message)
 
 
+def unload_lake(lake_option: Path | None, load_id: int, reason: str, by: str) -> int:
+    """--target spark: the lake's manifest and unloads read into an in-memory DuckDB, the unload row published."""
+    from tokenledger import lake
+
+    try:
+        where = lake.lake_dir(lake_option)
+    except lake.LakeError as exc:
+        print(f"unload: {exc}", file=sys.stderr)
+        return 2
+    if not (where / lake.MANIFEST).is_dir():
+        print(f"unload: no lake at {where} (nothing has been ingested)", file=sys.stderr)
+        return 2
+    try:
+        with lake.open_lake(where, whole_manifest=True) as con:
+            status, message = unload(Ledger(con.execute, "?"), load_id, reason, by, None)
+            if status == 0 and load_id not in lake.published(where, lake.UNLOADS):
+                lake.publish_unload(con, where, load_id)
+    except (duckdb.Error, OSError) as exc:
+        print(f"unload: the lake {where}: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
+    return report(status, message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     by = args.by.strip() if args.by else default_user()
     reason = " ".join(args.reason.split())  # one line in the record and in messages
     if args.target == "postgres":
         return unload_postgres(args.load_id, reason, by)
+    if args.target == "spark":
+        return unload_lake(args.lake, args.load_id, reason, by)
     return unload_duckdb(args.db if args.db is not None else default_db_path(), args.load_id, reason, by)
 
 
