@@ -87,19 +87,6 @@
   read the latest row and refuse to present marts that the last build left stale (common.last_build_problem).
 -#}
 {% macro tl_record_build(results) -%}
-    {%- if execute and flags.WHICH in ('build', 'run', 'test') and target.type == 'spark' -%}
-        {#- Spark runs one statement per call. -#}
-        {%- for statement in tl_record_build_sql(results).split(';') if statement | trim -%}
-            {%- do run_query(statement) -%}
-        {%- endfor -%}
-        select 1 as build_recorded
-    {%- else -%}
-        {{ tl_record_build_sql(results) }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The statements of tl_record_build, separated by semicolons. -#}
-{% macro tl_record_build_sql(results) -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'test') -%}
         {%- set spark = target.type == 'spark' -%}
         {%- set statuses = results | map(attribute='status') | map('string') | map('lower') | list -%}
