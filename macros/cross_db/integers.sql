@@ -25,21 +25,20 @@
 
 {#-
   Spark has no wide integer division: `div` returns a bigint, and decimal(38, 0) / decimal(38, 0) has
-  no integer digits left without precision loss. The quotient is estimated in double precision, refined
-  once from the exact remainder, and corrected by one (remainders are exact decimal(38, 0) arithmetic), so
-  the result is the exact floor for any non-negative operands below 10^38.
+  no integer digits left without precision loss. Long division by estimates instead: each step takes
+  the remainder's quotient estimated in double precision, shrunk below the true floor (a margin of 1e-15,
+  more than a double's error, then half a unit), at least 1 while the remainder is at least the
+  denominator, and subtracts it exactly in decimal(38, 0); the quotient never overshoots, so nothing
+  overflows, and six steps reach the exact floor for any non-negative operands below 10^38.
 -#}
 {% macro spark__tl_int_div(numerator, denominator) -%}
-    {%- set n = 'cast(' ~ numerator ~ ' as decimal(38, 0))' -%}
     {%- set d = 'cast(' ~ denominator ~ ' as decimal(38, 0))' -%}
-    {%- set q0 = 'cast(floor(cast(' ~ n ~ ' as double) / cast(' ~ d ~ ' as double)) as decimal(38, 0))' -%}
-    {%- set q1 = '(' ~ q0 ~ ' + cast(floor(cast(' ~ n ~ ' - ' ~ q0 ~ ' * ' ~ d ~ ' as double) / cast(' ~ d ~ ' as double)) as decimal(38, 0)))' -%}
-    {%- set r1 = '(' ~ n ~ ' - ' ~ q1 ~ ' * ' ~ d ~ ')' -%}
+    {%- set step = 'cast(greatest(cast(acc.r as double) / cast(' ~ d ~ ' as double) * 0.999999999999999 - 0.5, 1) as decimal(38, 0))' -%}
     (aggregate(
-        sequence(1, 2), named_struct('q', {{ q1 }}, 'r', {{ r1 }}),
+        sequence(1, 6),
+        named_struct('q', cast(0 as decimal(38, 0)), 'r', cast({{ numerator }} as decimal(38, 0))),
         (acc, i) -> case
-            when acc.r < 0 then named_struct('q', acc.q - 1, 'r', acc.r + {{ d }})
-            when acc.r >= {{ d }} then named_struct('q', acc.q + 1, 'r', acc.r - {{ d }})
+            when acc.r >= {{ d }} then named_struct('q', acc.q + {{ step }}, 'r', acc.r - {{ step }} * {{ d }})
             else acc
         end,
         acc -> acc.q

@@ -33,10 +33,11 @@
 {% macro spark__tl_regex_replace(text_expr, pattern, replacement) -%}
     {%- set groups = modules.re.findall('(?<!\\\\)[(](?![?])', pattern) | length -%}
     {%- set shifted = modules.re.sub('\\\\([0-9])', '__GROUP_\\1__', replacement) -%}
+    {%- set out = namespace(text=shifted) -%}
     {%- for n in range(9, 0, -1) -%}
-        {%- set shifted = shifted | replace('__GROUP_' ~ n ~ '__', '$' ~ (n + 1)) -%}
+        {%- set out.text = out.text | replace('__GROUP_' ~ n ~ '__', '$' ~ (n + 1)) -%}
     {%- endfor -%}
-    regexp_replace({{ text_expr }}, '^([\\s\\S]*?){{ pattern }}([\\s\\S]*)$', '$1{{ shifted }}${{ groups + 2 }}')
+    regexp_replace({{ text_expr }}, '^([\\s\\S]*?){{ pattern }}([\\s\\S]*)$', '$1{{ out.text }}${{ groups + 2 }}')
 {%- endmacro %}
 
 {#- True when the text is a plain (optionally signed) integer literal, surrounding blanks allowed. -#}
@@ -95,6 +96,15 @@
 {#- A type name as the models and seed files write it (varchar, double precision, ...), in the engine's spelling. -#}
 {% macro tl_type(data_type) -%}
     {{ return(adapter.dispatch('tl_type', 'tokenledger')(data_type)) }}
+{%- endmacro %}
+
+{#-
+  Spark's string literals treat a backslash as an escape: dbt-spark's escape_single_quotes escapes the
+  quote but not the backslash, so a unit-test fixture or seed value holding a backslash (JSON text with
+  \" inside a string) would lose it. Both are escaped here.
+-#}
+{% macro spark__escape_single_quotes(expression) -%}
+{{ expression | replace("\\", "\\\\") | replace("'", "\\'") }}
 {%- endmacro %}
 
 {% macro default__tl_type(data_type) -%}{{ data_type }}{%- endmacro %}

@@ -32,7 +32,7 @@
         {%- else -%}
             {%- set text = value | string -%}
         {%- endif -%}
-        cast('{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ type }})
+        cast('{{ dbt.escape_single_quotes(text) }}' as {{ type }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='event_month', partition_by=tl_month_partition('event_month'), on_schema_change='fail',
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='event_month',
+          partition_by=tl_month_partition('event_month'), on_schema_change='fail',
           pre_hook="{{ tl_drop_unloaded_months('event_month') }}") }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:

@@ -9,7 +9,8 @@
   Opt-in subsidy: events in var('subsidized_environments') go to var('central_team_id') with basis
   `subsidy`, keeping the team that would have paid as beneficiary_team_id.
 -#}
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month', partition_by=tl_month_partition('month'), on_schema_change='fail',
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
+          partition_by=tl_month_partition('month'), on_schema_change='fail',
           pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
 {%- set subsidized = var('subsidized_environments', []) -%}
 {%- set central_team = var('central_team_id', none) -%}

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month', partition_by=tl_month_partition('month'), on_schema_change='fail',
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
+          partition_by=tl_month_partition('month'), on_schema_change='fail',
           pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
 {#-
   One row per logical usage event, published: the canonical events of int_usage_events (where the

@@ -8,7 +8,9 @@ cluster runs):
 - the sample (data/sample plus the OTel / LiteLLM / provider-report fixtures), built in two steps
   (September's files, then the rest) so that the second run takes the incremental path on Spark: the
   base parsers append the new loads only, the monthly facts overwrite just the month partitions they
-  rebuild. The first build runs seeds, models and data tests; the second the models and their tests;
+  rebuild. The first build runs the seeds and models, the second the models and then the data tests of
+  the contract marts (a few minutes in all). With TOKENLEDGER_SPARK_FULL=1 the first build is the
+  whole `dbt build` instead: every data test and unit test on Spark (about a quarter of an hour);
 - the allocation scenario of test_allocation_scenario.py (its own organisation, in a project copy),
   whose team-months are also the hand-worked totals.
 
@@ -23,8 +25,8 @@ without it.
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import os
+import random
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -71,9 +73,13 @@ def sample_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Sp
 
     spark = spark_warehouse(tmp / "spark")
     spark.ingest(*SEPTEMBER)
-    spark.dbt("build", "--exclude-resource-type", "unit_test")  # seeds, models, data tests on Spark
+    if os.environ.get("TOKENLEDGER_SPARK_FULL"):
+        spark.dbt("build")  # seeds, models, data tests and unit tests, all on Spark
+    else:
+        spark.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test")
     spark.ingest(SAMPLE, SOURCES)  # September's files are skipped, the rest land
-    spark.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed")  # incremental
+    spark.dbt("run")  # the incremental path
+    spark.dbt("test", "--select", *CONTRACT_MARTS, "--exclude-resource-type", "unit_test")
     return duck, spark
 
 
@@ -87,7 +93,8 @@ def scenario_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, 
     duck.dbt("build", "--exclude-resource-type", "unit_test")
     spark = spark_warehouse(tmp / "spark", project_dir=project)
     spark.ingest(jobs)
-    spark.dbt("run")
+    spark.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+              "--select", "+fct_team_monthly_spend", "+fct_cost_allocations")
     return duck, spark
 
 
@@ -161,3 +168,65 @@ def test_scenario_marts_are_identical_on_spark_and_match_the_hand_totals(
         month: {team: tuple(normalised(v) for v in values) for team, values in teams.items()}
         for month, teams in EXPECTED_MONTHLY.items()
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Money at the edges, on both engines: the project's own macros evaluated by `dbt show`.
+# --------------------------------------------------------------------------------------------------
+
+BIG = 10**38 - 1  # the widest decimal(38, 0)
+_RANDOM = random.Random(38)
+DIVISIONS = [(BIG, 7), (BIG, 1), (BIG, BIG), (12345678901234567890123456789012345678, 98765432109876543),
+             (10**37 + 3, 10**19 + 7), (10**30 * 3 + 1, 3), (5, 7), (0, 3), (999999999999999999, 1)] + [
+    (_RANDOM.randrange(10**_RANDOM.randrange(1, 39)), _RANDOM.randrange(1, 10**_RANDOM.randrange(1, 20))) for _ in range(24)
+]
+PRICE = Decimal("1.23456789012345678")  # USD per million tokens, 17 decimals
+TOKENS = 10**9  # the largest request max_tokens_per_request admits
+SPLIT = 3
+
+
+def edge_sql() -> str:
+    """One row of text columns: wide integer divisions, a 1e9-token request at a 17-decimal price, and
+    that cost split three ways by floor shares with the remainder to the last (as the allocations do)."""
+    text = "{{ dbt.type_string() }}"
+    lines = [
+        f"{{% set cost = tl_cost('cast({TOKENS} as bigint)', 'cast({PRICE} as decimal(38, 18))', 1000000) %}}",
+        f"{{% set share = tl_share_floor('1', '{SPLIT}') %}}",
+        "select",
+    ]
+    columns = [f"cast({{{{ tl_int_div('cast({n} as decimal(38, 0))', 'cast({d} as decimal(38, 0))') }}}} as {text}) as div_{i}"
+               for i, (n, d) in enumerate(DIVISIONS)]
+    columns += [
+        f"cast({{{{ cost }}}} as {text}) as cost",
+        f"cast({{{{ share }}}} as {text}) as share",
+        f"cast({{{{ tl_scale_money('(' ~ cost ~ ')', '(' ~ share ~ ')') }}}} as {text}) as part",
+        f"cast({{{{ tl_scale_money('(' ~ cost ~ ')', '(1 - {SPLIT - 1} * ' ~ share ~ ')') }}}} as {text}) as last_part",
+    ]
+    # 'v' || text: dbt show's JSON would read a bare numeric text as a (lossy) number
+    return "\n".join(lines) + " " + ", ".join("'v' || " + column for column in columns)
+
+
+def show(wh: Warehouse) -> dict[str, Decimal]:
+    import json
+
+    result = wh.dbt("show", "--inline", edge_sql(), "--output", "json", "--limit", "1", "--quiet")
+    row = json.loads(result.stdout[result.stdout.index("{"):])["show"][0]
+    return {name: Decimal(value.removeprefix("v")) for name, value in row.items()}
+
+
+def test_money_edge_cases_are_exact_on_both_engines(tmp_path: Path) -> None:
+    duck = new_warehouse(tmp_path / "duckdb")
+    spark = spark_warehouse(tmp_path / "spark")
+    expected_cost = TOKENS * PRICE / 10**6  # 1234.56789012345678, exactly
+    share = Decimal(10**12 // SPLIT) / 10**12  # 0.333333333333: shares are floored at 1e-12
+    on_duckdb, on_spark = show(duck), show(spark)
+    for values in (on_duckdb, on_spark):
+        for i, (n, d) in enumerate(DIVISIONS):
+            assert values[f"div_{i}"] == n // d, (n, d)
+        assert values["cost"] == expected_cost
+        assert values["share"] == share
+        # each part is the exact product rounded at 1e-24; the parts sum to the cost within the rounding
+        assert abs(values["part"] - expected_cost * share) < Decimal("1e-24")
+        assert abs(values["last_part"] - expected_cost * (1 - (SPLIT - 1) * share)) < Decimal("1e-24")
+        assert abs((SPLIT - 1) * values["part"] + values["last_part"] - expected_cost) <= Decimal("3e-24")
+    assert on_duckdb == on_spark

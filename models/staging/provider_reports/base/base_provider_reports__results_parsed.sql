@@ -25,7 +25,9 @@ judged_pages as (
 
     select
         *,
-        row_number() over (partition by load_id, document_number order by {{ dbt.cast('page', api.Column.translate_type('string')) }}) as page_number,
+        row_number() over (
+            partition by load_id, document_number order by {{ dbt.cast('page', api.Column.translate_type('string')) }}
+        ) as page_number,
         case
             when doc_type is null then 'invalid_json'
             when {{ tl_json_type('page') }} <> 'OBJECT' then 'json_not_object'
