@@ -309,7 +309,9 @@ identified as (
 final as (
 
     select
-        {{ tl_document_row_key('id_text, start_api, start_blob, ' ~ dbt.cast('record', api.Column.translate_type('string'))) }} as record_row_key,
+        {{ tl_document_row_key(
+            'id_text, start_api, start_blob, ' ~ dbt.cast('record', api.Column.translate_type('string'))
+        ) }} as record_row_key,
         {{ tl_document_lineage() }},
         record_id as observation_id,
         trace_id,

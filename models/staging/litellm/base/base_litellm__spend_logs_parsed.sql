@@ -242,7 +242,9 @@ decoded as (
 final as (
 
     select
-        {{ tl_document_row_key('any_request_id, start_time_text, ' ~ dbt.cast('record', api.Column.translate_type('string'))) }} as record_row_key,
+        {{ tl_document_row_key(
+            'any_request_id, start_time_text, ' ~ dbt.cast('record', api.Column.translate_type('string'))
+        ) }} as record_row_key,
         {{ tl_document_lineage() }},
         record_id as request_id,
         case
