@@ -345,14 +345,10 @@ def _wait_for_lock(try_lock: Callable[[], bool], wait_seconds: float, busy: str,
 
 
 @contextlib.contextmanager
-def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the single-writer lock of a warehouse file (an flock beside it).
-
-    A DuckDB file has one writer at a time. Scheduled runs that overlap wait here (bounded) instead
-    of failing half-way; after `wait_seconds` they exit with a clear message. The lock is released by
-    the kernel when the process dies, so a killed run never leaves a stale lock behind.
-    """
-    path = lock_path(db_path)
+def file_lock(path: Path, wait_seconds: float, busy: str, waiting: str) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if absent), waiting for it at most `wait_seconds`
+    (_wait_for_lock: `waiting` once on stderr, then exit 1 with `busy`). The kernel releases the lock when
+    the process dies, so a killed run never leaves a stale lock behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
 
@@ -365,15 +361,26 @@ def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_
                 return False
             return True
 
-        _wait_for_lock(
-            try_flock, wait_seconds,
-            busy=f"tokenledger: the warehouse {db_path} is busy (another ingest or build holds {path})",
-            waiting=f"tokenledger: waiting for another run to release {path} ...",
-        )  # fmt: skip
+        _wait_for_lock(try_flock, wait_seconds, busy=busy, waiting=waiting)
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def warehouse_lock(db_path: Path | str, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> contextlib.AbstractContextManager[None]:
+    """Hold the single-writer lock of a warehouse file (an flock beside it).
+
+    A DuckDB file has one writer at a time. Scheduled runs that overlap wait here (bounded) instead
+    of failing half-way; after `wait_seconds` they exit with a clear message. The lock is released by
+    the kernel when the process dies, so a killed run never leaves a stale lock behind.
+    """
+    path = lock_path(db_path)
+    return file_lock(
+        path, wait_seconds,
+        busy=f"tokenledger: the warehouse {db_path} is busy (another ingest or build holds {path})",
+        waiting=f"tokenledger: waiting for another run to release {path} ...",
+    )  # fmt: skip
 
 
 def spark_lock(wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> contextlib.AbstractContextManager[None]:

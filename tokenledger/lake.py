@@ -18,8 +18,6 @@ TIMESTAMPTZ, the session in UTC): a Spark `timestamp` column reads them back as 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
 import re
 import sys
@@ -30,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from tokenledger import ingest
-from tokenledger.common import DEFAULT_LOCK_WAIT_SECONDS, PROJECT_ROOT, _wait_for_lock, connect
+from tokenledger.common import DEFAULT_LOCK_WAIT_SECONDS, PROJECT_ROOT, connect, file_lock
 
 LAKE_ENV = "TOKENLEDGER_LAKE"
 DEFAULT_LAKE = "warehouse/lake"
@@ -79,32 +77,15 @@ def lock_wait_seconds() -> float:
     return float(raw) if raw else DEFAULT_LOCK_WAIT_SECONDS
 
 
-@contextlib.contextmanager
-def lake_lock(lake: Path, wait_seconds: float | None = None) -> Iterator[None]:
+def lake_lock(lake: Path, wait_seconds: float | None = None) -> contextlib.AbstractContextManager[None]:
     """The lake's single-writer lock: an exclusive flock on <lake>/_lock, waited for TOKENLEDGER_LOCK_WAIT seconds
     (then exit 1 with a message, as the DuckDB warehouse's lock). The kernel releases it when the process dies."""
-    lake.mkdir(parents=True, exist_ok=True)
     path = lake / LOCK_FILE
-    with open(path, "a+") as handle:
-
-        def try_flock() -> bool:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                return False
-            return True
-
-        _wait_for_lock(
-            try_flock, lock_wait_seconds() if wait_seconds is None else wait_seconds,
-            busy=f"tokenledger: the lake {lake} is busy (another ingest or unload holds {path})",
-            waiting=f"tokenledger: waiting for another run to release {path} ...",
-        )  # fmt: skip
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return file_lock(
+        path, lock_wait_seconds() if wait_seconds is None else wait_seconds,
+        busy=f"tokenledger: the lake {lake} is busy (another ingest or unload holds {path})",
+        waiting=f"tokenledger: waiting for another run to release {path} ...",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

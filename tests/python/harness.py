@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,25 @@ class Warehouse:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
+
+
+def normalised(value: Any) -> Any:
+    """A value as engines compare equal: numbers as exact decimals without trailing zeros (Postgres sums
+    carry their own scale), instants as naive UTC; the rest as is."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value).normalize() + 0
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def sorted_rows(wh: Warehouse, table: str, names: list[str]) -> list[tuple[Any, ...]]:
+    """Every row of marts.`table` (the columns `names`, normalised), in a fixed order."""
+    select = ", ".join(f'"{name}"' for name in names)
+    return sorted(
+        (tuple(normalised(v) for v in row) for row in wh.query(f"select {select} from marts.{table}")),
+        key=lambda row: tuple((v is None, str(v)) for v in row),
+    )
 
 
 def new_warehouse(tmp: Path, project_dir: Path = PROJECT_ROOT, **env: str) -> Warehouse:

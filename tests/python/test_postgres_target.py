@@ -28,7 +28,7 @@ from typing import Any
 import pg_sandbox
 import psycopg
 import pytest
-from harness import PROJECT_ROOT, PgWarehouse, Warehouse, new_warehouse
+from harness import PROJECT_ROOT, PgWarehouse, Warehouse, new_warehouse, normalised, sorted_rows
 from test_allocation_scenario import EXPECTED_MONTHLY, ORG_SEEDS, monthly, project_with_seeds, write_jobs
 
 pytestmark = pytest.mark.slow
@@ -101,27 +101,12 @@ def columns(wh: Warehouse, table: str) -> list[str]:
     ]  # fmt: skip
 
 
-def normalised(value: Any) -> Any:
-    """Numbers as exact decimals without trailing zeros (Postgres sums carry their own scale); the rest as is."""
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return Decimal(value).normalize() + 0
-    return value
-
-
-def rows(wh: Warehouse, table: str, names: list[str]) -> list[tuple[Any, ...]]:
-    select = ", ".join(f'"{name}"' for name in names)
-    return sorted(
-        (tuple(normalised(v) for v in row) for row in wh.query(f"select {select} from marts.{table}")),
-        key=lambda row: tuple((v is None, str(v)) for v in row),
-    )
-
-
 def assert_contract_marts_identical(duck: Warehouse, pg: PgWarehouse) -> None:
     for table, key in CONTRACT_MARTS.items():
         names = columns(duck, table)
         assert [n for n in names if n not in columns(pg, table)] == [], f"{table}: columns missing on Postgres"
-        expected = {tuple(r[names.index(k)] for k in key): r for r in rows(duck, table, names)}
-        actual = {tuple(r[names.index(k)] for k in key): r for r in rows(pg, table, names)}
+        expected = {tuple(r[names.index(k)] for k in key): r for r in sorted_rows(duck, table, names)}
+        actual = {tuple(r[names.index(k)] for k in key): r for r in sorted_rows(pg, table, names)}
         assert expected, f"{table} is empty: nothing was compared"
         assert sorted(map(str, actual)) == sorted(map(str, expected)), f"{table}: different keys"
         for k, duck_row in expected.items():
@@ -147,8 +132,8 @@ def test_sample_contract_marts_are_identical_on_both_engines(sample_pair: tuple[
 def test_sample_other_marts_are_identical_on_both_engines(sample_pair: tuple[Warehouse, PgWarehouse], table: str) -> None:
     duck, pg = sample_pair
     names = columns(duck, table)
-    expected = rows(duck, table, names)
-    assert rows(pg, table, names) == expected
+    expected = sorted_rows(duck, table, names)
+    assert sorted_rows(pg, table, names) == expected
 
 
 def test_sample_covers_every_source_on_postgres(sample_pair: tuple[Warehouse, PgWarehouse]) -> None:

@@ -27,13 +27,11 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from harness import PROJECT_ROOT, SparkWarehouse, Warehouse, new_warehouse, spark_unavailable
+from harness import PROJECT_ROOT, SparkWarehouse, Warehouse, new_warehouse, normalised, sorted_rows, spark_unavailable
 from test_allocation_scenario import EXPECTED_MONTHLY, ORG_SEEDS, monthly, project_with_seeds, write_jobs
 
 _UNAVAILABLE = spark_unavailable()
@@ -102,29 +100,12 @@ def columns(wh: Warehouse, table: str) -> list[str]:
     return [row[0] for row in wh.query(f"select column_name from (describe select * from marts.{table})")]
 
 
-def normalised(value: Any) -> Any:
-    """Exact decimals without trailing zeros, integers as decimals, instants as naive UTC; the rest as is."""
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return Decimal(value).normalize() + 0
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def rows(wh: Warehouse, table: str, names: list[str]) -> list[tuple[Any, ...]]:
-    select = ", ".join(f'"{name}"' for name in names)
-    return sorted(
-        (tuple(normalised(v) for v in row) for row in wh.query(f"select {select} from marts.{table}")),
-        key=lambda row: tuple((v is None, str(v)) for v in row),
-    )
-
-
 def assert_marts_identical(duck: Warehouse, spark: SparkWarehouse, marts: dict[str, tuple[str, ...]]) -> None:
     for table, key in marts.items():
         names = columns(duck, table)
         assert sorted(names) == sorted(columns(spark, table)), f"{table}: different columns on Spark"
-        expected = {tuple(r[names.index(k)] for k in key): r for r in rows(duck, table, names)}
-        actual = {tuple(r[names.index(k)] for k in key): r for r in rows(spark, table, names)}
+        expected = {tuple(r[names.index(k)] for k in key): r for r in sorted_rows(duck, table, names)}
+        actual = {tuple(r[names.index(k)] for k in key): r for r in sorted_rows(spark, table, names)}
         assert expected, f"{table} is empty: nothing was compared"
         assert sorted(map(str, actual)) == sorted(map(str, expected)), f"{table}: different keys"
         for k, duck_row in expected.items():
@@ -144,7 +125,7 @@ def test_sample_contract_marts_are_identical_on_spark(sample_pair: tuple[Warehou
 def test_sample_other_marts_are_identical_on_spark(sample_pair: tuple[Warehouse, SparkWarehouse], table: str) -> None:
     duck, spark = sample_pair
     names = columns(duck, table)
-    assert rows(spark, table, names) == rows(duck, table, names)
+    assert sorted_rows(spark, table, names) == sorted_rows(duck, table, names)
 
 
 def test_sample_covers_every_source_on_spark(sample_pair: tuple[Warehouse, SparkWarehouse]) -> None:
