@@ -47,7 +47,7 @@ class LakeError(Exception):
 
 def lake_dir(option: Path | str | None = None) -> Path:
     """The lake, absolute: --lake DIR, else env TOKENLEDGER_LAKE, else warehouse/lake; relative paths are from
-    the project root (as TOKENLEDGER_DB's are). dbt reads the same variable (macro tl_raw_lake): pass it this."""
+    the project root (as TOKENLEDGER_DB's are). dbt reads the same variable (macro create_raw_tables): pass it this."""
     raw = str(option) if option is not None else os.environ.get(LAKE_ENV, DEFAULT_LAKE)
     path = Path(raw).expanduser()
     path = path if path.is_absolute() else PROJECT_ROOT / path
