@@ -1181,12 +1181,15 @@ def tree_usage(root: int) -> dict[int, tuple[int, int, str]]:
         except (OSError, ValueError):
             continue
         fields = tail.split()  # from the state on: state ppid ...; utime, stime the 12th and 13th; rss the 22nd
-        table[int(stat.parent.name)] = (int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024,
-                                        int(fields[11]) + int(fields[12]), head.split("(", 1)[-1])
+        try:
+            table[int(stat.parent.name)] = (int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024,
+                                            int(fields[11]) + int(fields[12]), head.split("(", 1)[-1])
+        except (IndexError, ValueError):  # a process caught while it exits: not counted
+            continue
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
-        children = [pid for pid, (ppid, _, _) in table.items() if ppid == parent and pid not in tree]
+        children = [pid for pid, (ppid, *_) in table.items() if ppid == parent and pid not in tree]
         tree.update(children)
         frontier += children
     return {pid: table[pid][1:] for pid in tree if pid in table}
