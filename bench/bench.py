@@ -1661,7 +1661,7 @@ def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str,
            kept: dict[str, str] | None = None) -> str:
     """RESULTS.md: the sizes of this run, and `kept` (label: its section as it was) for the sizes not rerun."""
     m, v = results["machine"], results["versions"]
-    kept = {label: text for label, text in (kept or {}).items() if label not in {r.label for r in sizes}}
+    kept = {key: text for key, text in (kept or {}).items() if key not in {section_key(r) for r in sizes}}
     lines = [
         "# Benchmark results", "",
         "Written by `make bench` (`bench/bench.py`; sizes 1M and 10M; `python bench/bench.py --size 50M` is optional).",
@@ -1685,10 +1685,10 @@ def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str,
     ]
     lines += [*BASELINE_NOTES.strip().splitlines(), ""]
     header = lines
-    sections: dict[str, list[str]] = {label: [text.rstrip("\n"), ""] for label, text in kept.items()}
+    sections: dict[str, list[str]] = {key: [text.rstrip("\n"), ""] for key, text in kept.items()}
     for result in sizes:
-        lines = sections.setdefault(result.label, [])
-        lines += [f"## {result.label} events", "",
+        lines = sections.setdefault(section_key(result), [])
+        lines += [f"## {result.label} events{QUICK_HEADING if result.quick else ''}", "",
                   f"Data: gateway {result.data_bytes.get('gateway', 0) / 1e9:.2f} GB, "
                   f"Jobs {result.data_bytes.get('jobs', 0) / 1e9:.2f} GB."
                   + (" A quick run (`--quick`): only the models the monthly totals need and their seeds, no data "
@@ -1721,26 +1721,35 @@ def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str,
             lines.append(f"| {name} | {measured} | {'n/a' if met is None else 'pass' if met else '**miss**'} |")
         lines.append("")
     lines = header
-    for label in sorted(sections, key=lambda label: parse_size(label)):
-        lines += sections[label]
+    for key in sorted(sections, key=lambda key: (parse_size(key.split()[0]), key)):
+        lines += sections[key]
     lines += [ANALYSIS_MARKER, analysis.strip(), ""]
     return "\n".join(lines)
 
 
+QUICK_HEADING = " (quick run)"
+
+
+def section_key(result: SizeResult) -> str:
+    """A size's section in RESULTS.md: a quick run has its own (it does not replace a full run's figures)."""
+    return result.label + (" quick" if result.quick else "")
+
+
 def existing_sizes(path: Path) -> dict[str, str]:
-    """The size sections (`## <size> events` up to the next heading) of an existing RESULTS.md, each marked
-    *kept* with the date of the run it comes from (once: a section kept twice keeps its first mark)."""
+    """The size sections (`## <size> events` up to the next heading) of an existing RESULTS.md by section key,
+    each marked *kept* with the date of the run it comes from (once: a section kept twice keeps its first mark)."""
     if not path.exists():
         return {}
     text = path.read_text(encoding="utf-8").split(ANALYSIS_MARKER, 1)[0]
     run_date = re.search(r"^- Date: (.+)$", text, re.MULTILINE)
     found: dict[str, str] = {}
-    for match in re.finditer(r"^## (\S+) events\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL):
-        label, body = match.group(1), match.group(2).strip("\n")
+    for match in re.finditer(rf"^## (\S+) events({re.escape(QUICK_HEADING)})?\n(.*?)(?=^## |\Z)", text,
+                             re.MULTILINE | re.DOTALL):
+        label, quick, body = match.group(1), match.group(2) or "", match.group(3).strip("\n")
         if not body.startswith("*Kept"):
             body = (f"*Kept from the run of {run_date.group(1) if run_date else 'an earlier date'} (not rerun since; "
                     "machine and versions may differ from the ones above).*\n\n" + body)
-        found[label] = f"## {label} events\n\n{body}\n"
+        found[label + (" quick" if quick else "")] = f"## {label} events{quick}\n\n{body}\n"
     return found
 
 

@@ -45,7 +45,7 @@ def test_sizes_not_rerun_are_kept(tmp_path: Path) -> None:
                                                              "shuffle_partitions": "4", "compared_with": "dbt_build"},
                              quick=True)
     text = bench.render(results, [small], bench.existing_analysis(old), kept)
-    assert text.index("## 20k events") < text.index("## 10M events") < text.index(bench.ANALYSIS_MARKER)
+    assert text.index("## 20k events (quick run)") < text.index("## 10M events") < text.index(bench.ANALYSIS_MARKER)
     assert "old 10M figures" in text and text.endswith("kept text\n")
     assert "| the quick build --target spark (models alone) | 4.0 | 1.0 | 4.00x |" in text
     assert "**equal**" in text
@@ -53,6 +53,8 @@ def test_sizes_not_rerun_are_kept(tmp_path: Path) -> None:
     again = tmp_path / "AGAIN.md"
     again.write_text(text)
     assert bench.existing_sizes(again)["10M"].count("*Kept") == 1
+    # a quick run does not replace a full run's figures of the same size
+    assert set(bench.existing_sizes(again)) == {"10M", "20k quick"}
     # a Spark result that differs shows no ratio
     small.matches["spark"] = False
     assert "| the quick build --target spark (models alone) | 4.0 | 1.0 | n/a |" in bench.render(results, [small], "")
