@@ -2,7 +2,7 @@
 """The benchmark: ingest, dbt build / run and an incremental day, against two honest baselines.
 
     python bench/bench.py [--size 1M --size 10M] [--budget-minutes M] [--work bench/work]
-                            [--results bench/RESULTS.md] [--keep] [--quick]
+                            [--results bench/RESULTS.md] [--keep] [--quick] [--spark-size 1M | --no-spark]
     python bench/bench.py baseline floor|pandas DB OUT      (internal: one baseline in its own process)
 
 For each size (20k, 1M, 10M, 50M, ...: an integer with an optional k / M suffix) it generates three months of
@@ -12,11 +12,20 @@ process tree: the ingest of the gateway JSONL files and of the Jobs CSV files; t
 landed data and the seeds (the floor: ONE hand-written DuckDB query; pandas as an analyst would write it);
 `dbt build --full-refresh --exclude-resource-type unit_test` (models and data tests, as scheduled; the unit
 tests run in CI); `dbt run --full-refresh` (models alone); then one more day (--only-day), ingested, and a
-plain scheduled build. Both baselines must equal the marts' per-team monthly
+plain scheduled build. Then, for sizes up to --spark-size (default 1M; --no-spark: never), the same project on
+Apache Spark (the `spark` target: dbt-spark, session method, local mode, TOKENLEDGER_SPARK_MASTER local[2] and
+TOKENLEDGER_SPARK_DRIVER_MEMORY 4g unless set): the same files ingested into a Parquet lake (`ingest --target
+spark`; lake, Spark warehouse and Derby metastore under the size's directory), the seeds loaded (untimed), and
+the models-alone step on Spark (`dbt run --full-refresh --target spark`; with --quick the quick build's
+selection), each timed like the DuckDB steps (peak RSS: the largest of GNU time's figure and the sum over the
+step's process tree sampled every second, the JVM included) with the ratio to DuckDB's same step. Spark's
+marts.fct_team_monthly_spend, read from its Parquet files with DuckDB, must equal DuckDB's (as of its models-alone
+step, before the appended day) or the bench exits 1. Both baselines must equal the marts' per-team monthly
 totals (marts.fct_team_monthly_spend: every (month, team), cost_usd exactly, cost_cents) or the bench exits
 1; the floor is compared again after the incremental build. Results go to RESULTS.md (figures, ratios,
 targets; the hand-written analysis below its marker line is kept) and <work>/results.json after every step,
-and the size's data and warehouse are deleted at the end (--keep keeps them). --budget-minutes stops a
+and the size's data and warehouse are deleted at the end (--keep keeps them). RESULTS.md is rewritten
+from the sizes run; a size of the existing file not run this time is kept as it was, marked with its run's date. --budget-minutes stops a
 size's run at that wall time (the running step is killed: its time is then a lower bound). --quick (for
 the test): only the models the monthly totals need, no data tests, no incremental step.
 """
@@ -24,6 +33,7 @@ the test): only the models the monthly totals need, no data tests, no incrementa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -37,7 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -1117,6 +1127,8 @@ class SizeResult:
     matches: dict[str, bool] = field(default_factory=dict)
     mismatches: dict[str, list[str]] = field(default_factory=dict)
     stopped: str = ""  # why the run of this size stopped early, if it did
+    spark: dict[str, str] = field(default_factory=dict)  # the Spark run's settings (empty: no Spark step)
+    quick: bool = False  # --quick: only the models the monthly totals need, no data tests, no incremental step
 
 
 def parse_size(text: str) -> int:
@@ -1159,25 +1171,69 @@ def session_rss_kb(session: int) -> int:
     return largest
 
 
+def tree_usage(root: int) -> dict[int, tuple[int, int, str]]:
+    """Per process of the tree under `root` (by parent, whatever the session: the dbt runner starts dbt in a
+    session of its own, and pyspark its JVM under dbt): (resident set in KiB, user + system ticks, name)."""
+    table: dict[int, tuple[int, int, int, str]] = {}  # pid: (ppid, rss KiB, ticks, name)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        fields = tail.split()  # from the state on: state ppid ...; utime, stime the 12th and 13th; rss the 22nd
+        try:
+            table[int(stat.parent.name)] = (int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024,
+                                            int(fields[11]) + int(fields[12]), head.split("(", 1)[-1])
+        except (IndexError, ValueError):  # a process caught while it exits: not counted
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, *_) in table.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return {pid: table[pid][1:] for pid in tree if pid in table}
+
+
 # The scheduled (production) build: unit tests check the code, not the data, so they run in CI
 # (`make test`) and are left out of nightly builds, as the README's scheduler recipe does. Data tests stay.
 PRODUCTION = ("--exclude-resource-type", "unit_test")
+# --quick: the models the monthly totals need (and their seeds), no tests
+QUICK_SELECT = ("+fct_team_monthly_spend", "+audit_rejected_rows",
+                "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 
 class Runner:
     """Runs the steps of one size with the warehouse and data under <work>/<size>; `save` after every step."""
 
     def __init__(self, work: Path, result: SizeResult, *, quick: bool, log: Path, deadline: float | None,
-                 save: Callable[[], None]) -> None:
+                 save: Callable[[], None], spark: bool = False) -> None:
         self.work, self.result, self.quick, self.log, self.deadline, self.save = work, result, quick, log, deadline, save
+        self.spark = spark
         self.root = work / result.label
         self.db = self.root / "warehouse.duckdb"
         self.env = {**os.environ, "TOKENLEDGER_DB": str(self.db), "TOKENLEDGER_TEMP_DIR": str(self.root / "tmp"),
                     "TOKENLEDGER_LOCK_WAIT": "60", "PYTHONUNBUFFERED": "1"}
         self.dbt_paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+        # Spark: the lake, the tables and the metastore under the size's directory; dbt's own target path
+        self.spark_root = self.root / "spark"
+        self.spark_tables = self.spark_root / "tables"
+        self.spark_lake = self.spark_root / "lake"
+        self.spark_env = {**self.env, "TOKENLEDGER_LAKE": str(self.spark_lake),
+                          "TOKENLEDGER_SPARK_WAREHOUSE": str(self.spark_tables),
+                          "TOKENLEDGER_SPARK_METASTORE": str(self.spark_root / "metastore"),
+                          "TOKENLEDGER_SPARK_MASTER": os.environ.get("TOKENLEDGER_SPARK_MASTER", "local[2]"),
+                          "TOKENLEDGER_SPARK_DRIVER_MEMORY": os.environ.get("TOKENLEDGER_SPARK_DRIVER_MEMORY", "4g")}
+        self.spark_dbt_paths = ["--target", "spark", "--target-path", str(work / "target-spark"),
+                                "--log-path", str(work / "logs")]
 
-    def timed(self, name: str, argv: Sequence[str], *, check: bool = True) -> Step:
-        """Run one step under GNU time; past the deadline its process group is stopped and OverBudget raised."""
+    def timed(self, name: str, argv: Sequence[str], *, check: bool = True, tree: bool = False,
+              env: dict[str, str] | None = None) -> Step:
+        """Run one step under GNU time; past the deadline its process group is stopped and OverBudget raised.
+
+        tree: the step starts processes GNU time may not see (Spark's JVM, a child of dbt that is not waited
+        for): its peak RSS is then at least the sampled sum over the step's process tree (every second), its
+        CPU time at least the sum of the last CPU times sampled per process of the tree."""
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise OverBudget(f"time budget spent before {name}")
         time_file = self.root / f"{name}.time"
@@ -1187,10 +1243,21 @@ class Runner:
             log.flush()
             busy, started = busy_jiffies(), time.perf_counter()
             proc = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(time_file), *argv], cwd=PROJECT_ROOT,
-                                    env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                    env=env or self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             sampled = 0  # peak RSS sampled every second: the figure for a step stopped before GNU time reports
+            ticks: dict[int, int] = {}  # tree: the last CPU time seen per process
+            peak_parts = ""  # tree: the processes at the peak, for the log
             while True:
-                sampled = max(sampled, session_rss_kb(proc.pid))
+                if tree:
+                    usage = tree_usage(proc.pid)
+                    total = sum(rss for rss, _, _ in usage.values())
+                    if total > sampled:
+                        sampled = total
+                        peak_parts = ", ".join(f"{name} {rss / 1024:,.0f} MiB" for rss, _, name in
+                                               sorted(usage.values(), reverse=True) if rss)
+                    ticks.update({pid: cpu for pid, (_, cpu, _) in usage.items()})
+                else:
+                    sampled = max(sampled, session_rss_kb(proc.pid))
                 try:
                     status = proc.wait(1)  # returns as soon as the step ends
                     break
@@ -1207,8 +1274,12 @@ class Runner:
                     break
             seconds = time.perf_counter() - started
             busy = busy_jiffies() - busy
+            if tree:
+                log.write(f"=== {self.result.label} {name}: peak RSS of the process tree by process: {peak_parts}\n")
         rss, cpu = gnu_time(time_file.read_text() if time_file.exists() else "")
-        rss = rss or sampled
+        rss = max(rss, sampled) if tree else rss or sampled
+        if tree:
+            cpu = max(cpu, sum(ticks.values()) / os.sysconf("SC_CLK_TCK"))
         other = max(0.0, busy / os.sysconf("SC_CLK_TCK") - cpu) / seconds if cpu else 0.0
         step = Step(round(seconds, 2), rss, round(cpu, 2), round(other, 2), status, stopped=stopped)
         self.result.steps[name] = step
@@ -1225,9 +1296,9 @@ class Runner:
     def dbt(self, name: str, *args: str) -> Step:
         return self.timed(name, [*CLI, "dbt", *args, *self.dbt_paths], check=False)
 
-    def untimed_dbt(self, *args: str) -> None:
-        subprocess.run([*CLI, "dbt", *args, *self.dbt_paths], cwd=PROJECT_ROOT, env=self.env,
-                       check=True, stdout=subprocess.DEVNULL)
+    def untimed_dbt(self, *args: str, spark: bool = False) -> None:
+        subprocess.run([*CLI, "dbt", *args, *(self.spark_dbt_paths if spark else self.dbt_paths)], cwd=PROJECT_ROOT,
+                       env=self.spark_env if spark else self.env, check=True, stdout=subprocess.DEVNULL)
 
     def scalar(self, sql: str) -> Any:
         with connect(self.db, read_only=True) as con:
@@ -1263,6 +1334,71 @@ class Runner:
         self.save()
         print(f"bench {self.result.label}: {name} {'equals' if not diff else 'DIFFERS FROM'} the marts "
               f"({len(want)} team-months{'' if not diff else f', {len(diff)} differ'})", flush=True)
+
+    def keep_monthly(self) -> None:
+        """DuckDB's marts.fct_team_monthly_spend as of its models-alone step: what Spark's must equal."""
+        with connect(self.db, read_only=True) as con:
+            rows = con.execute("select month, team_id, cost_usd, cost_cents from marts.fct_team_monthly_spend").fetchall()
+        (self.root / "duckdb_monthly.json").write_text(json.dumps([(m.isoformat(), t, str(c), int(n))
+                                                                   for m, t, c, n in rows]))
+
+    def spark_rows(self, table: str) -> int:
+        files = self.spark_lake / table
+        if not any(files.glob("*.parquet")):
+            return 0
+        with duckdb.connect() as con:
+            return int(con.execute(f"select count(*) from read_parquet('{files}/*.parquet')").fetchone()[0])  # type: ignore[index]
+
+    def spark_ingest(self, name: str, files: list[Path], *tables: str) -> None:
+        before = sum(self.spark_rows(t) for t in tables)
+        self.timed(name, [*CLI, "ingest", "--target", "spark", *map(str, files)], tree=True, env=self.spark_env)
+        self.result.steps[name].rows = sum(self.spark_rows(t) for t in tables) - before
+        self.save()
+
+    def spark_compare(self) -> None:
+        """Spark's marts.fct_team_monthly_spend (its Parquet files, read with DuckDB) against DuckDB's: every
+        (month, team), cost_usd as an exact Decimal, cost_cents."""
+        want = {(date.fromisoformat(m), t): (Decimal(c), n)
+                for m, t, c, n in json.loads((self.root / "duckdb_monthly.json").read_text())}
+        files = self.spark_tables / "marts.db" / "fct_team_monthly_spend"
+        with duckdb.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            rows = con.execute(f"""select cast(month as date), team_id, cost_usd, cost_cents
+                from read_parquet('{files}/**/*.parquet', hive_partitioning = true)""").fetchall()
+        got = {(m, t): (c if isinstance(c, Decimal) else Decimal(str(c)), int(n)) for m, t, c, n in rows}
+        diff = [f"{m} {t}: DuckDB {want.get((m, t))}, Spark {got.get((m, t))}"
+                for m, t in sorted(set(got) | set(want)) if got.get((m, t)) != want.get((m, t))]
+        if len(rows) != len(got):
+            diff.insert(0, f"Spark has {len(rows) - len(got)} duplicate (month, team) rows")
+        self.result.matches["spark"] = not diff and bool(want)
+        self.result.mismatches["spark"] = diff[:20]
+        self.save()
+        print(f"bench {self.result.label}: Spark's fct_team_monthly_spend {'equals' if not diff else 'DIFFERS FROM'} "
+              f"DuckDB's ({len(want)} team-months{'' if not diff else f', {len(diff)} differ'})", flush=True)
+
+    def run_spark(self, gateway: list[Path], jobs: list[Path]) -> None:
+        """The same files and models on the `spark` target: lake ingest, seeds (untimed), models alone."""
+        self.result.spark = {"master": self.spark_env["TOKENLEDGER_SPARK_MASTER"],
+                             "driver_memory": self.spark_env["TOKENLEDGER_SPARK_DRIVER_MEMORY"],
+                             "shuffle_partitions": os.environ.get("TOKENLEDGER_SPARK_SHUFFLE_PARTITIONS", "4"),
+                             "compared_with": "dbt_build" if self.quick else "dbt_run"}
+        self.save()
+        self.spark_root.mkdir(parents=True, exist_ok=True)
+        self.untimed_dbt("parse", spark=True)
+        # the same loads in the same order as on DuckDB: the same load ids, so the same dedupe winners
+        self.spark_ingest("spark_ingest_gateway", gateway, "gateway_requests")
+        self.spark_ingest("spark_ingest_jobs", jobs, "jobs_export")
+        if self.quick:  # the quick build's selection, seeds included (as on DuckDB)
+            self.timed("spark_dbt_build", [*CLI, "dbt", "build", "--full-refresh", "--select", *QUICK_SELECT,
+                                           *self.spark_dbt_paths], check=False, tree=True, env=self.spark_env)
+        else:
+            self.untimed_dbt("seed", spark=True)  # DuckDB's models-alone step, too, runs on loaded seeds
+            self.timed("spark_dbt_run", [*CLI, "dbt", "run", "--full-refresh", *self.spark_dbt_paths], check=False,
+                       tree=True, env=self.spark_env)
+        step = self.result.steps["spark_dbt_build" if self.quick else "spark_dbt_run"]
+        if step.exit_status != 0:
+            raise BenchError(f"the Spark build failed (exit {step.exit_status}); see {self.log}")
+        self.spark_compare()
 
     def checks(self) -> None:
         """The generated data's scope (asserted: the baselines rely on it) and what it exercises."""
@@ -1324,21 +1460,27 @@ class Runner:
         self.baseline("floor", "floor")
         self.baseline("pandas", "pandas")
         if self.quick:
-            self.dbt("dbt_build", "build", "--full-refresh", "--select", "+fct_team_monthly_spend", "+audit_rejected_rows",
-                     "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+            self.dbt("dbt_build", "build", "--full-refresh", "--select", *QUICK_SELECT)
         else:
             self.dbt("dbt_build", "build", "--full-refresh", *PRODUCTION)
         self.checks()
         self.compare("floor")
         self.compare("pandas")
         if self.quick:
+            if self.spark:
+                self.keep_monthly()
+                self.run_spark(gateway, jobs)
             return
         self.dbt("dbt_run", "run", "--full-refresh")
+        if self.spark:
+            self.keep_monthly()
         self.generate("generate_day", self.root / "next", "--only-day", NEXT_DAY.isoformat())
         self.ingest("ingest_day", sorted((self.root / "next").iterdir()), "raw.gateway_requests", "raw.jobs_export")
         self.dbt("dbt_build_incremental", "build", *PRODUCTION)
         self.baseline("floor_after_incremental", "floor")
         self.compare("floor_after_incremental")
+        if self.spark:
+            self.run_spark(gateway, jobs)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1357,6 +1499,9 @@ def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for package in ("duckdb", "dbt-core", "dbt-duckdb", "pandas", "numpy"):
         found[package] = version(package)
+    for package in ("dbt-spark", "pyspark"):  # the Spark extra (make setup-spark), when installed
+        with contextlib.suppress(PackageNotFoundError):
+            found[package] = version(package)
     return found
 
 
@@ -1425,7 +1570,47 @@ STEP_TITLES = {
     "ingest_day": "ingest the next day (both files)",
     "dbt_build_incremental": "dbt build after the appended day (models + data tests)",
     "floor_after_incremental": "floor again, after the appended day",
+    "spark_ingest_gateway": "Spark: ingest gateway JSONL into the lake (--target spark)",
+    "spark_ingest_jobs": "Spark: ingest Jobs CSV into the lake (--target spark)",
+    "spark_dbt_run": "Spark: dbt run --full-refresh --target spark (models alone)",
+    "spark_dbt_build": "Spark: the quick build --target spark (models alone)",
 }
+# Each Spark step and DuckDB's same step on the same files
+SPARK_PAIRS = {"spark_ingest_gateway": "ingest_gateway", "spark_ingest_jobs": "ingest_jobs",
+               "spark_dbt_run": "dbt_run", "spark_dbt_build": "dbt_build"}
+
+
+def spark_lines(result: SizeResult) -> list[str]:
+    """The Spark section of a size: each Spark step against DuckDB's same step, and the equality."""
+    if not result.spark:
+        return []
+    sp, s = result.spark, result.steps
+    equal = result.matches.get("spark")
+    lines = ["", f"Spark (`--target spark`: dbt-spark, session method, {sp['master']}, driver memory "
+             f"{sp['driver_memory']}, {sp['shuffle_partitions']} shuffle partitions) on the same files, after the "
+             "DuckDB steps; peak RSS of the whole process tree, the JVM included:", "",
+             "| step | Spark wall (s) | DuckDB wall (s) | Spark / DuckDB | Spark peak RSS (MiB) | DuckDB peak RSS (MiB) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, duck_name in SPARK_PAIRS.items():
+        if name not in s:
+            continue
+        spark, duck = s[name], s.get(duck_name)
+        measured = ratio(spark, duck)
+        shown = ("n/a" if measured is None or equal is not True
+                 else f"{'> ' if measured[1] else ''}{measured[0]:.2f}x")
+        wall = f"> {spark.seconds:.1f}" if spark.stopped else f"{spark.seconds:.1f}"
+        lines.append(f"| {STEP_TITLES[name].removeprefix('Spark: ')} | {wall} | "
+                     f"{'n/a' if duck is None else f'{duck.seconds:.1f}'} | {shown} | {spark.peak_rss_kb / 1024:,.0f} | "
+                     f"{'n/a' if duck is None or not duck.peak_rss_kb else f'{duck.peak_rss_kb / 1024:,.0f}'} |")
+    lines.append("")
+    if equal is None:
+        lines.append("- Spark's `marts.fct_team_monthly_spend`: not compared (the Spark run did not finish)")
+    else:
+        lines.append(f"- Spark's `marts.fct_team_monthly_spend` (its Parquet files read with DuckDB) against DuckDB's "
+                     f"after `{sp['compared_with'].replace('_', ' ')}` (every (month, team), cost_usd as an exact "
+                     f"decimal, cost_cents): {'**equal**' if equal else '**DIFFERS** (no ratio counts)'}")
+        lines += [f"  - {d}" for d in result.mismatches.get("spark", [])]
+    return lines
 
 
 BASELINE_NOTES = """
@@ -1472,13 +1657,18 @@ all four shared-rule methods; the range also covers infra-oncall's owner change 
 """
 
 
-def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str) -> str:
+def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str,
+           kept: dict[str, str] | None = None) -> str:
+    """RESULTS.md: the sizes of this run, and `kept` (label: its section as it was) for the sizes not rerun."""
     m, v = results["machine"], results["versions"]
+    kept = {key: text for key, text in (kept or {}).items() if key not in {section_key(r) for r in sizes}}
     lines = [
         "# Benchmark results", "",
         "Written by `make bench` (`bench/bench.py`; sizes 1M and 10M; `python bench/bench.py --size 50M` is optional).",
         "Every figure below comes from one run, on one machine, in one process tree (the bench's); every",
-        "step is a subprocess timed by the bench (wall clock) and by GNU time (`/usr/bin/time -v`: peak RSS).",
+        "step is a subprocess timed by the bench (wall clock) and by GNU time (`/usr/bin/time -v`: peak RSS)."
+        + (" Sizes marked *kept* were not rerun: their figures are from the earlier run named there."
+           if kept else ""),
         "", "## Machine and versions", "",
         f"- Date: {results['date']}",
         f"- Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu']}, {m['kernel']}",
@@ -1494,10 +1684,15 @@ def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str) -> s
         "",
     ]
     lines += [*BASELINE_NOTES.strip().splitlines(), ""]
+    header = lines
+    sections: dict[str, list[str]] = {key: [text.rstrip("\n"), ""] for key, text in kept.items()}
     for result in sizes:
-        lines += [f"## {result.label} events", "",
+        lines = sections.setdefault(section_key(result), [])
+        lines += [f"## {result.label} events{QUICK_HEADING if result.quick else ''}", "",
                   f"Data: gateway {result.data_bytes.get('gateway', 0) / 1e9:.2f} GB, "
-                  f"Jobs {result.data_bytes.get('jobs', 0) / 1e9:.2f} GB.", "",
+                  f"Jobs {result.data_bytes.get('jobs', 0) / 1e9:.2f} GB."
+                  + (" A quick run (`--quick`): only the models the monthly totals need and their seeds, no data "
+                     "tests, no incremental step." if result.quick else ""), "",
                   "| step | wall (s) | rows | rows/s | peak RSS (MiB) | CPU (s) | other cores | exit |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name, step in result.steps.items():
@@ -1518,14 +1713,44 @@ def render(results: dict[str, Any], sizes: list[SizeResult], analysis: str) -> s
                 lines += [f"  - {d}" for d in result.mismatches.get(name, [])]
             elif name in result.steps:
                 lines.append(f"- {name}: not compared (no marts from this run)")
+        lines += spark_lines(result)
         lines += ["", "Scope checks (asserted 0) and what the data exercises: "
                   + "; ".join(f"{k} {val}" for k, val in result.checks.items()) + ".", "",
                   "| target | measured | met |", "|---|---:|---|"]
         for name, measured, met in targets(result, results["memory_limit"]):
             lines.append(f"| {name} | {measured} | {'n/a' if met is None else 'pass' if met else '**miss**'} |")
         lines.append("")
+    lines = header
+    for key in sorted(sections, key=lambda key: (parse_size(key.split()[0]), key)):
+        lines += sections[key]
     lines += [ANALYSIS_MARKER, analysis.strip(), ""]
     return "\n".join(lines)
+
+
+QUICK_HEADING = " (quick run)"
+
+
+def section_key(result: SizeResult) -> str:
+    """A size's section in RESULTS.md: a quick run has its own (it does not replace a full run's figures)."""
+    return result.label + (" quick" if result.quick else "")
+
+
+def existing_sizes(path: Path) -> dict[str, str]:
+    """The size sections (`## <size> events` up to the next heading) of an existing RESULTS.md by section key,
+    each marked *kept* with the date of the run it comes from (once: a section kept twice keeps its first mark)."""
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8").split(ANALYSIS_MARKER, 1)[0]
+    run_date = re.search(r"^- Date: (.+)$", text, re.MULTILINE)
+    found: dict[str, str] = {}
+    for match in re.finditer(rf"^## (\S+) events({re.escape(QUICK_HEADING)})?\n(.*?)(?=^## |\Z)", text,
+                             re.MULTILINE | re.DOTALL):
+        label, quick, body = match.group(1), match.group(2) or "", match.group(3).strip("\n")
+        if not body.startswith("*Kept"):
+            body = (f"*Kept from the run of {run_date.group(1) if run_date else 'an earlier date'} (not rerun since; "
+                    "machine and versions may differ from the ones above).*\n\n" + body)
+        found[label + (" quick" if quick else "")] = f"## {label} events{quick}\n\n{body}\n"
+    return found
 
 
 def existing_analysis(path: Path) -> str:
@@ -1538,6 +1763,11 @@ def existing_analysis(path: Path) -> str:
 # ------------------------------------------------------------------------------------------------
 # CLI
 # ------------------------------------------------------------------------------------------------
+def spark_wanted(events: int, spark_size: int, no_spark: bool) -> bool:
+    """Whether a size gets the Spark step: up to --spark-size (default 1M), never with --no-spark."""
+    return not no_spark and events <= spark_size
+
+
 def run_baseline(kind: str, db: Path, out: Path) -> int:
     con = connect(db, read_only=True)
     con.execute(f"set memory_limit = '{os.environ.get('TOKENLEDGER_MEMORY_LIMIT', '8GB')}'")
@@ -1567,6 +1797,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data and warehouses (default: deleted)")
     parser.add_argument("--quick", action="store_true",
                         help="only the models the monthly totals need, no tests, no incremental step (for the test)")
+    parser.add_argument("--spark-size", type=parse_size, default=1_000_000, metavar="SIZE",
+                        help="run the Spark step at sizes up to SIZE (default 1M)")
+    parser.add_argument("--no-spark", action="store_true", help="no Spark step at any size")
     ns = parser.parse_args(args)
     work: Path = ns.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -1579,19 +1812,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     done: list[SizeResult] = []
     analysis = existing_analysis(ns.results)
+    kept = existing_sizes(ns.results)
 
     def save() -> None:
         results["sizes"] = {r.label: asdict(r) for r in done}
         (work / "results.json").write_text(json.dumps(results, indent=2, default=str))
         ns.results.parent.mkdir(parents=True, exist_ok=True)
-        ns.results.write_text(render(results, done, analysis), encoding="utf-8")
+        ns.results.write_text(render(results, done, analysis, kept), encoding="utf-8")
 
     failed = False
     for events in ns.size or [1_000_000, 10_000_000]:
-        result = SizeResult(size_label(events), events)
+        result = SizeResult(size_label(events), events, quick=ns.quick)
         done.append(result)
         deadline = None if ns.budget_minutes is None else time.monotonic() + ns.budget_minutes * 60
-        runner = Runner(work, result, quick=ns.quick, log=log, deadline=deadline, save=save)
+        runner = Runner(work, result, quick=ns.quick, log=log, deadline=deadline, save=save,
+                        spark=spark_wanted(events, ns.spark_size, ns.no_spark))
         try:
             need = events * 2_500  # bytes: plain data (~0.75 KB per event), warehouse (~1.5 KB), spill headroom
             if shutil.disk_usage(work).free < need:
