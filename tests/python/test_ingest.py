@@ -74,15 +74,20 @@ def run(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """run(path, ...) runs the CLI in-process against the test warehouse."""
 
     def _run(*paths: Path | str) -> Run:
-        capsys.readouterr()
-        try:
-            code = ingest.main(["--db", str(db), *map(str, paths)])
-        except SystemExit as exc:
-            code = int(exc.code) if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return ingest_in_process(capsys, "--db", db, *paths)
 
     return _run
+
+
+def ingest_in_process(capsys: pytest.CaptureFixture[str], *args: Path | str) -> Run:
+    """`tokenledger ingest ARGS` run in-process: its exit status and what it printed."""
+    capsys.readouterr()
+    try:
+        code = ingest.main([*map(str, args)])
+    except SystemExit as exc:
+        code = int(exc.code) if isinstance(exc.code, int) else 1
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
 
 
 def q(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

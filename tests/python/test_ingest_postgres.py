@@ -25,7 +25,7 @@ import duckdb
 import pg_sandbox
 import psycopg
 import pytest
-from test_ingest import HEADER, Run, gw, job, q, write
+from test_ingest import HEADER, Run, gw, ingest_in_process, job, q, write
 
 from tokenledger import ingest
 from tokenledger.common import PG_LOCK_KEY
@@ -73,13 +73,7 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """run(arg, ...) runs the CLI in-process with exactly these arguments."""
 
     def _run(*args: Path | str) -> Run:
-        capsys.readouterr()
-        try:
-            code = ingest.main([*map(str, args)])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return ingest_in_process(capsys, *args)
 
     return _run
 
