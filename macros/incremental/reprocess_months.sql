@@ -3,31 +3,43 @@
   model reprocesses the months of `upstream` that
   1. hold rows landed by a load it has not seen (upstream `load_column` above its own
      max(`this_load_column`)): new days, and late or duplicate data for any month, closed or not;
-  2. fall within the lookback: from the month of (its latest occurred_at - var('lookback_days'),
-     default 3) on;
-  3. are open (not in org/closed_months.csv) when var('reprocess_open_months') is true (default):
-     a price refresh or a seed edit re-prices and re-attributes the open months on the next run;
-  4. were touched by an unloaded load (tl_unloaded_months, macros/incremental/unloaded_loads.sql).
-  Closed months are not recomputed for seed or price edits: run `dbt build --full-refresh` to do so
-  deliberately; their published lines never move (marts.published_team_monthly_spend) and the
-  differences show in audit.restatement_candidates. Returns a predicate on the upstream rows.
+  2. are open (not in org/closed_months.csv) and whose configuration fingerprint moved since the model
+     built them (int_config_fingerprints against its own config_fingerprint, macros/incremental/
+     config_fingerprint.sql), when var('reprocess_open_months') is true (default): a price refresh or a
+     seed edit re-prices and re-attributes the open months it can affect on the next run, and only those;
+  3. were touched by an unloaded load (tl_unloaded_months, macros/incremental/unloaded_loads.sql);
+  4. optionally fall within a lookback: from the month of (its latest occurred_at - var('lookback_days'))
+     on, when lookback_days is above 0 (default 0: rule 1 already finds every month new rows reach).
+  `this_month_column` is the model's own month column (default: `month_column`). Closed months are not
+  recomputed for seed or price edits: run `dbt build --full-refresh` to do so deliberately; their
+  published lines never move (marts.published_team_monthly_spend) and the differences show in
+  audit.restatement_candidates. Returns a predicate on the upstream rows.
 -#}
-{% macro tl_reprocess_months_filter(upstream, month_column='month', load_column='load_id', this_load_column='last_load_id') -%}
+{% macro tl_reprocess_months_filter(upstream, month_column='month', load_column='load_id', this_load_column='last_load_id',
+                                    this_month_column=none) -%}
+    {%- set this_month = this_month_column or month_column -%}
     {%- if is_incremental() -%}
         {{ month_column }} in (
             select {{ month_column }} from {{ upstream }}
             where {{ load_column }} > (select coalesce(max({{ this_load_column }}), 0) from {{ this }})
             union
-            select {{ month_column }} from {{ upstream }}
-            where {{ month_column }} >= (
-                select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days', 3), 'max(occurred_at)')) }} from {{ this }}
-            )
-            union
             {{ tl_unloaded_months() }}
-            {%- if var('reprocess_open_months', true) %}
+            {%- if var('lookback_days', 0) | int > 0 %}
                 union
                 select {{ month_column }} from {{ upstream }}
-                where {{ month_column }} not in (select month from {{ ref('stg_org__closed_months') }} where month is not null)
+                where {{ month_column }} >= (
+                    select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(occurred_at)')) }} from {{ this }}
+                )
+            {%- endif %}
+            {%- if var('reprocess_open_months', true) %}
+                union
+                select fingerprints.month from {{ ref('int_config_fingerprints') }} as fingerprints
+                where fingerprints.month not in (select month from {{ ref('stg_org__closed_months') }} where month is not null)
+                    and not exists (
+                        select 1 from {{ this }} as built
+                        where built.{{ this_month }} = fingerprints.month
+                            and built.config_fingerprint = fingerprints.config_fingerprint
+                    )
             {%- endif %}
         )
     {%- else -%}

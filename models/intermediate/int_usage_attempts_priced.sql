@@ -241,6 +241,7 @@ final as (
         source_input_tokens,
         load_id,
         event_month,
+        {{ tl_config_fingerprint('event_month') }} as config_fingerprint,
         case when price_status = 'no_usage' then null else price_status end as unpriced_reason,
         case
             when price_status = 'no_usage' then cast(0 as {{ tl_money_type() }})

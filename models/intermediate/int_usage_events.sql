@@ -23,7 +23,7 @@ attempts as (
     -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
     -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_priced') }}
-    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
 
 ),
 
@@ -190,6 +190,7 @@ final as (
         rolled_up.discount_pct,
         rolled_up.price_override_from,
         rolled_up.last_load_id,
+        {{ tl_config_fingerprint(tl_month('first_attempts.occurred_at')) }} as config_fingerprint,
         case when rolled_up.list_cost_usd is not null then model_attempts.price_source end as price_source
     from first_attempts
     inner join costed as rolled_up

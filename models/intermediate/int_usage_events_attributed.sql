@@ -24,6 +24,7 @@
     'list_cost_usd': 'list_cost_usd',
     'cost_usd': 'cost_usd',
     'last_load_id': 'last_load_id',
+    'config_fingerprint': 'config_fingerprint',
     'environment': 'environment',
     'tag_team_id': tl_normalize_id('tag_team'),
     'agent_id': tl_normalize_id('agent'),

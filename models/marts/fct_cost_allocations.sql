@@ -78,6 +78,7 @@ weighted as (
         attributed.cost_usd,
         attributed.list_cost_usd,
         attributed.last_load_id,
+        attributed.config_fingerprint,
         sum(participants.weight) over (partition by participants.event_key) as total_weight,
         row_number() over (
             partition by participants.event_key
@@ -175,7 +176,8 @@ final as (
         cost_usd as event_cost_usd,
         allocated_list_cost_usd,
         list_cost_usd as event_list_cost_usd,
-        last_load_id
+        last_load_id,
+        config_fingerprint
     from paying
 
 )
