@@ -53,14 +53,17 @@
 {%- endmacro %}
 
 {#-
-  One row per row of `relation`: seed_name, row_digest (an md5 of every column, NULLs distinguished from
+  One row per row of `relation`: seed_name, row_digest (an md5 of every column by name, NULLs distinguished from
   any text) and applies_from (the row's date when the seed is dated and the date readable; else NULL).
 -#}
 {% macro tl_seed_row_digests(seed_name, relation, applies_from=none) -%}
     {%- set parts = [] -%}
     {%- if execute -%}
-        {%- for col in adapter.get_columns_in_relation(relation) -%}
-            {%- do parts.append("coalesce(" ~ dbt.hash(dbt.cast(adapter.quote(col.name), api.Column.translate_type('string')))
+        {#- by column name, so a file whose columns come in another order digests the same -#}
+        {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        {%- for name in names | sort(case_sensitive=false) -%}
+            {%- do parts.append("'" ~ name | lower ~ "='") -%}
+            {%- do parts.append("coalesce(" ~ dbt.hash(dbt.cast(adapter.quote(name), api.Column.translate_type('string')))
                 ~ ", 'null')") -%}
         {%- endfor -%}
     {%- endif -%}

@@ -14,10 +14,10 @@ load_months as (
 seed_rows as (
 
     {%- for entry in tl_fingerprinted_seeds() %}
-    {{ tl_seed_row_digests(entry.seed, ref(entry.seed), entry.get('applies_from')) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        {{ tl_seed_row_digests(entry.seed, ref(entry.seed), entry.get('applies_from')) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),

@@ -27,7 +27,7 @@ with
 attributed as (
 
     -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }} (read by the incremental filter and the pre-hook)
+    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_events_attributed') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_events_attributed'), 'month', 'last_load_id', 'last_load_id') }}
 

@@ -53,7 +53,8 @@ class Warehouse:
             raise AssertionError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
 
-    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def dbt_command(self, *args: str) -> tuple[list[str], dict[str, str]]:
+        """The dbt command line and environment of `dbt(*args)` (to start it without waiting)."""
         command = [
             str(BIN / "dbt"), *args, "--profiles-dir", str(PROJECT_ROOT / "profiles"),
             "--project-dir", str(self.project_dir), "--target-path", str(self.root / "target"),
@@ -63,6 +64,10 @@ class Warehouse:
         if "TOKENLEDGER_ORG" in env and Path(env["TOKENLEDGER_ORG"]).is_absolute():
             # dbt needs the organisation folder relative to the project (tokenledger.common.dbt_org_path)
             env["TOKENLEDGER_ORG"] = dbt_org_path(Path(env["TOKENLEDGER_ORG"]), self.project_dir)
+        return command, env
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command, env = self.dbt_command(*args)
         result = subprocess.run(command, cwd=self.project_dir, env=env, capture_output=True, text=True)
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-60:])
@@ -96,6 +101,25 @@ def sorted_rows(wh: Warehouse, table: str, names: list[str]) -> list[tuple[Any, 
         (tuple(normalised(v) for v in row) for row in wh.query(f"select {select} from marts.{table}")),
         key=lambda row: tuple((v is None, str(v)) for v in row),
     )
+
+
+SNAPSHOT_SCHEMAS = ("staging", "intermediate", "marts", "audit")
+
+
+def relation_snapshot(wh: Warehouse, schemas: tuple[str, ...] = SNAPSHOT_SCHEMAS) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every relation in `schemas` (all columns but published_at, which records when), sorted:
+    two warehouses built from the same landed data compare equal row for row and decimal for decimal."""
+    relations = wh.query(
+        "select table_schema, table_name from information_schema.tables where table_schema in "
+        f"({', '.join(repr(s) for s in schemas)}) order by 1, 2")
+    out = {}
+    for schema, name in relations:
+        columns = [c for (c,) in wh.query(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "and column_name <> 'published_at' order by ordinal_position", [schema, name])]
+        rows = wh.query(f"select {', '.join(chr(34) + c + chr(34) for c in columns)} from {schema}.{name}")
+        out[f"{schema}.{name}"] = sorted(rows, key=repr)
+    return out
 
 
 def new_warehouse(tmp: Path, project_dir: Path = PROJECT_ROOT, **env: str) -> Warehouse:

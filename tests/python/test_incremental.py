@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from harness import PROJECT_ROOT, Warehouse, new_warehouse
+from harness import relation_snapshot as snapshot
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
-SCHEMAS = ("staging", "intermediate", "marts", "audit")
 
 
 def late_lines() -> list[str]:
@@ -39,20 +39,6 @@ def late_lines() -> list[str]:
                        if r.get("timestamp", "").startswith("2026-10-0") and r.get("status_code") == 200 and r.get("retry_of") is None)
     new_october["request_id"] += "-late"  # early October: well before the last day minus the lookback
     return lines + [json.dumps(r) for r in (conflicting, retry, new_september, new_october)]
-
-
-def snapshot(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
-    relations = wh.query(
-        "select table_schema, table_name from information_schema.tables where table_schema in "
-        f"({', '.join(repr(s) for s in SCHEMAS)}) order by 1, 2")
-    out = {}
-    for schema, name in relations:
-        columns = [c for (c,) in wh.query(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-            "and column_name <> 'published_at' order by ordinal_position", [schema, name])]
-        rows = wh.query(f"select {', '.join(chr(34) + c + chr(34) for c in columns)} from {schema}.{name}")
-        out[f"{schema}.{name}"] = sorted(rows, key=repr)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,319 @@
+"""Incremental equals a full refresh under any sequence of changes (a property, checked on one random sequence
+per run).
+
+Starting from the sample's September, its October jobs export and most of its October gateway days, a seeded
+random sequence applies every kind of change a scheduler meets — in random order, with random choices inside
+each — then one more random draw:
+
+- a new day of gateway traffic (October's remaining days, then November days made from October's),
+- late data into a closed month (new calls and a conflicting copy of a landed one),
+- a duplicate file (copies of landed lines under a new file name),
+- a re-delivered file (a landed file's name again, some rows' usage changed),
+- an org edit (an agent changes owner from the latest day on),
+- a price change (a custom price from the latest day on),
+- a month close (`tokenledger close`).
+
+After every step the incremental build (default settings: open months reprocessed only when their
+configuration fingerprint moved) must equal a `--full-refresh` build of a copy of the same warehouse, every
+relation of staging, intermediate, marts and audit row for row and decimal for decimal; and every published
+line of a closed month (marts.published_team_monthly_spend) must stay exactly as first published.
+TOKENLEDGER_PROPERTY_SEED replays a sequence; the seed is printed (and in the failure message).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import PROJECT_ROOT, Warehouse, new_warehouse, relation_snapshot
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+INITIAL_OCTOBER_DAYS = 26  # October 1-26 land first; the new-day steps bring the rest, then November
+
+
+def gateway_lines(path: Path) -> list[str]:
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return [line for line in raw.decode("utf-8").splitlines() if line.strip()]
+
+
+def record(line: str) -> dict[str, Any] | None:
+    """The call a gateway line holds (None for the sample's deliberately unreadable lines)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and isinstance(value.get("request_id"), str) else None
+
+
+def day_of(line: str) -> str:
+    value = record(line)
+    stamp = value.get("timestamp") if value else None
+    return stamp[:10] if isinstance(stamp, str) and stamp[:4].isdigit() else "2026-10-01"
+
+
+def with_usage_changed(value: dict[str, Any], extra: int) -> dict[str, Any] | None:
+    """A copy of a successful call with `extra` more output tokens (None when it has no usage)."""
+    copy = json.loads(json.dumps(value))
+    usage = copy.get("response", {}).get("usage") if isinstance(copy.get("response"), dict) else None
+    if not isinstance(usage, dict):
+        return None
+    key = "output_tokens" if "output_tokens" in usage else "completion_tokens"
+    if not isinstance(usage.get(key), int):
+        return None
+    usage[key] += extra
+    return copy
+
+
+@dataclass
+class Ledger:
+    """The warehouse under test, its organisation folder and what has landed so far."""
+
+    wh: Warehouse
+    org: Path
+    deliveries: Path
+    rng: random.Random
+    pending_days: list[tuple[str, list[str]]]
+    landed: dict[str, list[str]] = field(default_factory=dict)  # file name -> its lines as last delivered
+    steps: int = 0
+
+    def deliver(self, name: str, lines: list[str]) -> None:
+        path = self.deliveries / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.wh.ingest(path)
+        self.landed[name] = lines
+
+    def landed_records(self) -> list[dict[str, Any]]:
+        return [value for lines in self.landed.values() for value in map(record, lines) if value is not None]
+
+    def closed_months(self) -> set[str]:
+        with (self.org / "closed_months.csv").open(encoding="utf-8") as handle:
+            return {row["month"][:7] for row in csv.DictReader(handle)}
+
+    def latest_day(self) -> str:
+        return max(str(value["timestamp"])[:10] for value in self.landed_records() if isinstance(value.get("timestamp"), str))
+
+    def edit_day(self) -> str:
+        """The day an org or price edit takes effect: the latest landed day ("from yesterday"), or the first day
+        after the closed months when that day's month is closed (an edit never reaches back into a closed month)."""
+        day = self.latest_day()
+        closed = self.closed_months()
+        while day[:7] in closed:
+            year, month = int(day[:4]), int(day[5:7])
+            day = f"{year + month // 12}-{month % 12 + 1:02d}-01"
+        return day
+
+    def append_org_row(self, file_name: str, row: dict[str, str]) -> None:
+        path = self.org / file_name
+        with path.open(encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        text = path.read_text(encoding="utf-8")
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            if text and not text.endswith("\n"):
+                handle.write("\n")
+            csv.writer(handle, lineterminator="\n").writerow([row.get(name, "") for name in header])
+
+
+def new_day(ledger: Ledger) -> str:
+    if ledger.pending_days:
+        day, lines = ledger.pending_days.pop(0)
+    else:  # a November day made from a random October one: new ids, the same traffic a month later
+        source = ledger.rng.randint(1, 30)
+        day = f"2026-11-{source:02d}"
+        lines = []
+        for line in ledger.landed.get("gateway-2026-10-initial.jsonl", []):
+            value = record(line)
+            if value is None or day_of(line) != f"2026-10-{source:02d}":
+                continue
+            value["timestamp"] = str(value["timestamp"]).replace("2026-10-", "2026-11-", 1)
+            value["request_id"] += "-nov"
+            if isinstance(value.get("retry_of"), str):
+                value["retry_of"] += "-nov"
+            lines.append(json.dumps(value))
+    ledger.deliver(f"gateway-{day}.jsonl", lines)
+    return f"new day {day} ({len(lines)} lines)"
+
+
+def late_into_closed_month(ledger: Ledger) -> str:
+    month = ledger.rng.choice(sorted(ledger.closed_months()))
+    calls = [value for value in ledger.landed_records()
+             if str(value.get("timestamp", "")).startswith(month) and value.get("status_code") == 200]
+    picked = ledger.rng.sample(calls, 4)
+    late = []
+    for value in picked[:3]:
+        copy = json.loads(json.dumps(value))
+        copy["request_id"] += f"-late{ledger.steps}"
+        copy["retry_of"] = None
+        late.append(json.dumps(copy))
+    conflicting = with_usage_changed(picked[3], 500 + ledger.steps)
+    if conflicting is not None:
+        late.append(json.dumps(conflicting))
+    ledger.deliver(f"late-{month}-{ledger.steps}.jsonl", late)
+    return f"late data into closed {month} ({len(late)} lines, one a conflicting copy)"
+
+
+def duplicate_file(ledger: Ledger) -> str:
+    lines = [line for lines in ledger.landed.values() for line in lines]
+    copies = ledger.rng.sample(lines, 15)
+    ledger.deliver(f"duplicates-{ledger.steps}.jsonl", copies)
+    return f"duplicate file ({len(copies)} landed lines again)"
+
+
+def redeliver_changed(ledger: Ledger) -> str:
+    name = ledger.rng.choice(sorted(n for n in ledger.landed if n.startswith("gateway-")))
+    lines = list(ledger.landed[name])
+    changeable = [i for i, line in enumerate(lines) if (value := record(line)) and with_usage_changed(value, 1)]
+    changed = ledger.rng.sample(changeable, min(3, len(changeable)))
+    for i in changed:
+        value = with_usage_changed(record(lines[i]) or {}, 1000 + ledger.steps)
+        lines[i] = json.dumps(value)
+    ledger.deliver(name, lines)
+    return f"re-delivered {name} with {len(changed)} rows changed"
+
+
+def org_edit(ledger: Ledger) -> str:
+    with (ledger.org / "agent_directory.csv").open(encoding="utf-8") as handle:
+        agents = sorted({row["agent"] for row in csv.DictReader(handle)})
+    with (ledger.org / "teams.csv").open(encoding="utf-8") as handle:
+        teams = sorted(row["team_id"] for row in csv.DictReader(handle) if not row.get("merged_into"))
+    agent = ledger.rng.choice(agents)
+    team = ledger.rng.choice(teams)
+    day = ledger.edit_day()
+    ledger.append_org_row("agent_directory.csv", {"agent": agent, "team_id": team, "effective_from": day})
+    return f"org edit: {agent} owned by {team} from {day}"
+
+
+def price_change(ledger: Ledger) -> str:
+    models = sorted({(str(value["provider"]), str(value["response"]["model"])) for value in ledger.landed_records()
+                     if isinstance(value.get("response"), dict) and isinstance(value["response"].get("model"), str)
+                     and isinstance(value.get("provider"), str)})
+    provider, model = ledger.rng.choice(models)
+    day = ledger.edit_day()
+    rate = ledger.rng.choice(["0.35", "1.25", "2.5", "7.125"])
+    ledger.append_org_row("custom_prices.csv", {
+        "provider": provider, "model": model, "match": "prefix", "effective_from": day, "input_mtok": rate,
+        "cache_read_mtok": "0.1", "output_mtok": str(4 * float(rate)), "request_usd": "0", "note": "negotiated rate"})
+    return f"price change: {provider}/{model}* at {rate} per million input from {day}"
+
+
+def month_close(ledger: Ledger) -> str:
+    months = sorted({str(value["timestamp"])[:7] for value in ledger.landed_records()
+                     if isinstance(value.get("timestamp"), str)} - ledger.closed_months())
+    if not months:
+        return "month close: every month with data is closed already"
+    result = subprocess.run(
+        [sys.executable, "-m", "tokenledger", "close", months[0], "--by", "controller@corp.example", "--org", str(ledger.org)],
+        cwd=PROJECT_ROOT, env=ledger.wh.env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return f"month close {months[0]}"
+
+
+OPERATIONS: dict[str, Callable[[Ledger], str]] = {
+    "new day": new_day, "late data into a closed month": late_into_closed_month, "duplicate file": duplicate_file,
+    "re-delivered file": redeliver_changed, "org edit": org_edit, "price change": price_change, "month close": month_close,
+}
+
+
+def published(wh: Warehouse) -> dict[str, set[tuple[Any, ...]]]:
+    lines: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for row in wh.query("select strftime(month, '%Y-%m'), * from marts.published_team_monthly_spend"):
+        lines[str(row[0])].add(tuple(row))
+    return dict(lines)
+
+
+def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path) -> None:
+    seed = int(os.environ.get("TOKENLEDGER_PROPERTY_SEED") or random.SystemRandom().randrange(1 << 32))
+    print(f"TOKENLEDGER_PROPERTY_SEED={seed}")
+    rng = random.Random(seed)
+    org = tmp_path / "org"
+    shutil.copytree(SAMPLE / "org", org)
+    deliveries = tmp_path / "deliveries"
+    deliveries.mkdir()
+    wh = new_warehouse(tmp_path / "incremental", TOKENLEDGER_ORG=str(org))
+
+    october = gateway_lines(SAMPLE / "gateway-2026-10.jsonl.gz")
+    by_day: dict[str, list[str]] = defaultdict(list)
+    for line in october:
+        by_day[day_of(line)].append(line)
+    days = sorted(by_day)
+    initial = [line for day in days[:INITIAL_OCTOBER_DAYS] for line in by_day[day]]
+    ledger = Ledger(wh, org, deliveries, rng, [(day, by_day[day]) for day in days[INITIAL_OCTOBER_DAYS:]])
+    wh.ingest(SAMPLE / "jobs-export-2026-09.csv", SAMPLE / "jobs-export-2026-10.csv")
+    ledger.deliver("gateway-2026-09.jsonl", gateway_lines(SAMPLE / "gateway-2026-09.jsonl"))
+    ledger.deliver("gateway-2026-10-initial.jsonl", initial)
+    wh.dbt("build", *MODELS_ONLY)
+
+    names = list(OPERATIONS)
+    rng.shuffle(names)
+    names.append(rng.choice(list(OPERATIONS)))
+    history: list[str] = []
+    first_published = published(wh)
+    refreshing: FullRefresh | None = None
+    for name in names:
+        ledger.steps += 1
+        history.append(OPERATIONS[name](ledger))
+        wh.dbt("build", *MODELS_ONLY)
+        context = f"seed {seed}, after: " + " -> ".join(history)
+        now = published(wh)
+        for month, lines in first_published.items():
+            assert now.get(month) == lines, f"{context}: the published lines of {month} moved"
+        first_published = {**now, **first_published}
+        if refreshing is not None:
+            refreshing.check()
+        # The full refresh of this step runs while the next step is applied and built incrementally: a copy of
+        # the warehouse and of the organisation folder as they are now, and what the incremental build gave.
+        refreshing = FullRefresh.start(wh, org, tmp_path / f"full-{ledger.steps}", context)
+    assert refreshing is not None
+    refreshing.check()
+    assert len(first_published) >= 2, "September and the month closed in the sequence are published"
+    assert wh.scalar("select count(*) from marts.fct_usage_events where event_id like '%-late%'") >= 3
+
+
+@dataclass
+class FullRefresh:
+    """`dbt build --full-refresh` of a copy of a warehouse and its organisation folder, started in the
+    background; check() waits for it and compares it with the incremental build's relations."""
+
+    full: Warehouse
+    expected: dict[str, list[tuple[Any, ...]]]
+    context: str
+    process: subprocess.Popen[str]
+
+    @classmethod
+    def start(cls, wh: Warehouse, org: Path, root: Path, context: str) -> FullRefresh:
+        root.mkdir(parents=True)
+        shutil.copytree(org, root / "org")
+        full = new_warehouse(root, TOKENLEDGER_ORG=str(root / "org"))
+        shutil.copy2(wh.db, full.db)
+        command, env = full.dbt_command("build", "--full-refresh", *MODELS_ONLY)
+        with (root / "dbt.out").open("w", encoding="utf-8") as out:  # a file: a pipe would stall a long build
+            process = subprocess.Popen(command, cwd=full.project_dir, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        return cls(full, relation_snapshot(wh), context, process)
+
+    def check(self) -> None:
+        self.process.wait()
+        output = (self.full.root / "dbt.out").read_text(encoding="utf-8")
+        assert self.process.returncode == 0, f"{self.context}: the full refresh failed:\n" + "\n".join(output.splitlines()[-40:])
+        refreshed = relation_snapshot(self.full)
+        assert sorted(self.expected) == sorted(refreshed), self.context
+        differing = [relation for relation in refreshed if self.expected[relation] != refreshed[relation]]
+        assert differing == [], self.context
+        shutil.rmtree(self.full.root)
+
+
+@pytest.fixture(autouse=True)
+def _needs_the_sample() -> None:
+    if not (SAMPLE / "gateway-2026-10.jsonl.gz").exists():
+        pytest.skip("the bundled sample (data/sample) is missing")
