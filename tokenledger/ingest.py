@@ -55,11 +55,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import duckdb
-import psycopg
-import yaml
 
 from tokenledger.common import (
     ORG_MARKER,
@@ -69,8 +67,12 @@ from tokenledger.common import (
     pg_conninfo,
     pg_label,
     postgres_lock,
+    read_yaml,
     warehouse_lock,
 )
+
+if TYPE_CHECKING:  # imported where used: only --target postgres needs it (~0.1 s at start-up)
+    import psycopg
 
 GATEWAY_JSONL = "gateway_jsonl"
 JOBS_CSV = "jobs_csv"
@@ -159,7 +161,7 @@ def declared_formats() -> tuple[DeclaredFormat, ...]:
     recognised from its own folder: adding a JSON source needs no change here."""
     found: list[DeclaredFormat] = []
     for path in sorted(STAGING_MODELS.glob("*/*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = read_yaml(path) or {}
         for model in document.get("models") or []:
             meta = (model.get("config") or {}).get("meta") or {}
             for entry in meta.get("ingest_formats") or []:
@@ -1391,6 +1393,8 @@ def publish(pg: psycopg.Connection[Any], con: duckdb.DuckDBPyConnection, outcome
     rolled back and the file is recorded as refused there and in the in-memory manifest. The load's raw
     rows then leave the in-memory DuckDB (its manifest row stays, for the skip check and next_load_id).
     """
+    import psycopg
+
     tables = (*DATA_TABLES, MANIFEST) if outcome.status == "loaded" else (MANIFEST,)
     try:
         copy_to_postgres(con, pg, tables, outcome.load_id)
@@ -1410,6 +1414,8 @@ def publish(pg: psycopg.Connection[Any], con: duckdb.DuckDBPyConnection, outcome
 
 def ingest_into_postgres(files: Sequence[Path], tty: bool, options: Options = Options()) -> int:
     """--target postgres: each file is ingested into an in-memory DuckDB, then published to Postgres."""
+    import psycopg
+
     try:
         pg = psycopg.connect(pg_conninfo(), autocommit=True)
     except psycopg.Error as exc:
