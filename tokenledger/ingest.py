@@ -53,6 +53,7 @@ import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
@@ -314,7 +315,9 @@ class LineIndex:
         self.position = 0  # bytes fed so far
         self.line = 1  # the line the next byte fed belongs to
 
-    def feed(self, block: bytes) -> None:
+    def feed(self, block: bytes) -> int:
+        """Index the next block of the content; returns how many LFs it holds."""
+        before = self.line
         for start in range(0, len(block), INDEX_STEP):
             end = min(start + INDEX_STEP, len(block))
             newline = block.find(b"\n", start, end)
@@ -324,6 +327,7 @@ class LineIndex:
             self.numbers.append(self.line + 1)
             self.line += block.count(b"\n", newline, end)
         self.position += len(block)
+        return self.line - before
 
     def nearest(self, number: int) -> tuple[int, int]:
         """(offset, number) of the indexed line start at or before line `number`."""
@@ -354,7 +358,8 @@ class LineMeter:
         self.current = 0  # bytes of that line seen so far
         self.over: tuple[int, int | None] | None = None
 
-    def feed(self, block: bytes) -> None:
+    def feed(self, block: bytes, newlines: int | None = None) -> None:
+        """The next block of the content; `newlines`, when known, is how many LFs it holds (not counted again)."""
         first = block.find(b"\n")
         if first < 0:
             self.current += len(block)
@@ -366,7 +371,7 @@ class LineMeter:
                 if len(part) > self.limit:
                     self.over = (self.line + i, len(part))
                     break
-        self.line += block.count(b"\n")
+        self.line += block.count(b"\n") if newlines is None else newlines
         self.current = len(block) - last - 1
 
     def finish(self) -> None:
@@ -399,8 +404,7 @@ def scan_file(path: Path) -> FileScan:
             size += len(block)
             found = found or UNIT_SEPARATOR in block  # memchr: ~free next to the hash
             if meter is not None and index is not None:
-                meter.feed(block)
-                index.feed(block)
+                meter.feed(block, index.feed(block))
     if meter is not None:
         meter.finish()
     return FileScan(digest.hexdigest(), size, gz, None if gz else found, meter.over if meter else None, index)
@@ -1367,11 +1371,14 @@ def load_file(
             return Outcome("loaded", lin.load_id, landed.rows, landed.message)
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: Options = Options()) -> Outcome:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, options: Options = Options(), scanned: Future[FileScan] | None = None
+) -> Outcome:
     """Load, skip or refuse one file. A problem with the file refuses that file only.
 
     Bytes already loaded are skipped; bytes whose load was unloaded (raw.load_unloads) are skipped too,
-    unless options.reload: then they land again as a new load."""
+    unless options.reload: then they land again as a new load. `scanned`, when given, is this file's
+    scan_file already under way (ingest_all hashes the next file while the current one loads)."""
     started_at = utc_now()
     path = path.absolute()
     scan: FileScan | None = None
@@ -1379,7 +1386,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: Options = O
     try:
         if (problem := regular_file_problem(path)) is not None:
             raise Refused(problem)
-        scan = scan_file(path)
+        scan = scanned.result() if scanned is not None else scan_file(path)
         previous = con.execute(
             "select m.load_id, m.format, u.unloaded_at, u.unloaded_by, u.unload_reason "
             "from raw.load_manifest m left join raw.load_unloads u on u.load_id = m.load_id "
@@ -1627,14 +1634,25 @@ def ingest_all(
     """
     con.execute(f"set enable_progress_bar = {'true' if tty else 'false'}")
     refused = 0
-    for path in files:
-        started = time.perf_counter()
-        outcome = ingest_file(con, path, options)
-        if publish is not None:
-            outcome = publish(outcome)
-        report(outcome, str(path), time.perf_counter() - started, sys.stdout, sys.stderr, tty)
-        refused += outcome.status == "refused"
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenledger-scan") as pool:
+        ahead: Future[FileScan] | None = None
+        for i, path in enumerate(files):
+            started = time.perf_counter()
+            scanned, ahead = ahead, scan_ahead(pool, files[i + 1] if i + 1 < len(files) else None)
+            outcome = ingest_file(con, path, options, scanned)
+            if publish is not None:
+                outcome = publish(outcome)
+            report(outcome, str(path), time.perf_counter() - started, sys.stdout, sys.stderr, tty)
+            refused += outcome.status == "refused"
     return 1 if refused else 0
+
+
+def scan_ahead(pool: ThreadPoolExecutor, path: Path | None) -> Future[FileScan] | None:
+    """Start hashing the next file (scan_file) while the current one loads: the hash and the reads release the
+    GIL and DuckDB's writer leaves a core to it. Only a regular file: a FIFO would block the thread."""
+    if path is None or regular_file_problem(path.absolute()) is not None:
+        return None
+    return pool.submit(scan_file, path.absolute())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
