@@ -165,6 +165,8 @@ def declared_formats() -> tuple[DeclaredFormat, ...]:
     recognised from its own folder: adding a JSON source needs no change here."""
     found: list[DeclaredFormat] = []
     for path in sorted(STAGING_MODELS.glob("*/*.yml")):
+        if "ingest_formats" not in path.read_text(encoding="utf-8"):  # most files declare none: not parsed
+            continue
         document = read_yaml(path) or {}
         for model in document.get("models") or []:
             meta = (model.get("config") or {}).get("meta") or {}
