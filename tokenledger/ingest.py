@@ -308,7 +308,7 @@ class LineIndex:
     """Where lines start in a plain file, sparsely: for every INDEX_STEP bytes, the first line starting in them.
 
     Built block by block in the hash pass (a find and a count per step: memchr), it lets a few lines be read
-    by number without reading the file again (sampled_lines): at most INDEX_STEP bytes are skipped per line.
+    by number without reading the file again (file_sample): at most INDEX_STEP bytes are skipped per line.
     """
 
     def __init__(self) -> None:
