@@ -759,8 +759,9 @@ def check_gateway_keys(con: duckdb.DuckDBPyConnection, lin: Lineage, scan: FileS
 
 def file_sample(path: Path, index: LineIndex, last: int, stride: int) -> list[tuple[int, str]]:
     """(line number, text) of the sampled lines of a plain file (the first NEAR_MISS_HEAD lines, then every
-    stride-th line up to `last`), as the line reader lands them (one CR before the LF dropped): decoded as UTF-8 (an invalid byte as U+FFFD),
-    the BOM dropped from line 1; a blank line is left out."""
+    stride-th line up to `last`), as the readers land them: one CR before the LF dropped, the BOM dropped from line 1,
+    decoded as UTF-8 with an invalid byte as U+FFFD (as the fallback reader; the line reader's reject table has "?"
+    there, so only a key holding an invalid byte is printed differently); a blank line is left out."""
     head = min(last, NEAR_MISS_HEAD)
     spread = range((NEAR_MISS_HEAD // stride + 1) * stride, last + 1, stride)  # the multiples of stride past the head
     sample: list[tuple[int, str]] = []
