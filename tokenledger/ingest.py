@@ -778,11 +778,11 @@ def file_sample(path: Path, index: LineIndex, last: int, stride: int) -> list[tu
 
 def read_line(handle: BinaryIO, index: LineIndex, number: int) -> bytes:
     """Physical line `number` of a plain file, its LF included (b"" past the end): from the nearest indexed
-    line start, whole chunks are skipped by their newline count."""
+    line start, chunks of a quarter INDEX_STEP are skipped by their newline count."""
     offset, at = index.nearest(number)
     handle.seek(offset)
     while at < number:
-        chunk = handle.read(SNIFF_CHUNK)
+        chunk = handle.read(INDEX_STEP // 4)
         if not chunk:
             return b""
         count = chunk.count(b"\n")
