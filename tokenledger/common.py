@@ -42,9 +42,15 @@ _ENV_VAR_CALL = re.compile(r"""env_var\(\s*'([A-Z0-9_]+)'\s*,\s*'([^']*)'\s*\)""
 _ENV_VAR_EXPRESSION = re.compile(r"""\{\{\s*env_var\(\s*'([A-Z0-9_]+)'\s*,\s*'([^']*)'\s*\)\s*\}\}""")
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file, parsed safely with libyaml when PyYAML has it (~10x faster than the pure-Python parser)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
 def _profile_output(target: str) -> dict[str, Any]:
     """One output of the dbt profile (profiles/profiles.yml): the single home of connection defaults."""
-    profile = yaml.safe_load(PROFILES_FILE.read_text(encoding="utf-8"))
+    profile = read_yaml(PROFILES_FILE)
     output: dict[str, Any] = profile["tokenledger"]["outputs"][target]
     return output
 

@@ -6,6 +6,7 @@ tokens unread and bill them at the full input price. Real providers' own field n
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -160,3 +161,52 @@ def test_gateway_details_and_top_level_keys_are_checked(tmp_path: Path, capsys: 
         out.splitlines()[2],
     ]
     assert out.splitlines()[2].startswith(f"loaded {fine}: 2 rows")
+
+
+def odd_gateway_lines(count: int, typo_at: int | None = None, mixed: bool = True) -> bytes:
+    """Gateway lines with a BOM, CRLF ends (`mixed`: some LF ends too, which the fallback reader splits), blank and
+    whitespace-only lines, invalid UTF-8 and a long line; `typo_at`: the physical line whose `agent` is misspelt."""
+    lines = []
+    for n in range(1, count + 1):
+        key = "agnet" if n == typo_at else "agent"
+        body = json.dumps({"request_id": f"r-{n}", key: "a", "pad": "x" * (n % 997) * (70 if n == 777 else 1)})
+        lines.append(b"   " if n % 11 == 0 else b"" if n % 13 == 0 else body.encode())
+    lines[2] = b'{"request_id": "r-3", "note": "\xff\xfe"}'
+    return b"\xef\xbb\xbf" + b"".join(line + (b"\r\n" if i % 3 or not mixed else b"\n") for i, line in enumerate(lines))
+
+
+@pytest.mark.parametrize("mixed", [True, False])
+def test_a_plain_file_s_sampled_lines_are_the_landed_ones(tmp_path: Path, mixed: bool) -> None:
+    """The key check reads a plain file's sampled lines from the file (its line index): the same lines, with the
+    same text, as the rows landed for those line numbers (by the line reader and by the fallback reader)."""
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(odd_gateway_lines(25_000, mixed=mixed))
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    ingest.ensure_raw_tables(con)
+    assert ingest.ingest_file(con, path, ingest.Options(accept_columns=True)).status == "loaded"
+    scan = ingest.scan_file(path)
+    assert scan.line_index is not None
+    (last,) = con.execute("select max(line_number) from raw.gateway_requests").fetchone()  # type: ignore[misc]
+    stride = max(1, last // ingest.NEAR_MISS_SPREAD)
+    landed = con.execute(
+        "select line_number, raw_line from raw.gateway_requests where raw_line is not null "
+        f"and (line_number <= {ingest.NEAR_MISS_HEAD} or line_number % {stride} = 0) order by line_number"
+    ).fetchall()
+    sample = ingest.file_sample(path, scan.line_index, last, stride)
+    if not mixed:  # the line reader's reject table holds an invalid byte as "?", the fallback reader as U+FFFD
+        sample = [(n, text.replace("\ufffd", "?")) for n, text in sample]
+    assert sample == landed
+    assert len(landed) > ingest.NEAR_MISS_HEAD
+
+
+def test_a_spread_line_s_near_miss_refuses_plain_and_gzip_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A near-miss on a sampled line far into the file: the plain file (read through its line index) and the
+    same content gzipped (read from the landed rows) are refused with the same line number."""
+    content = odd_gateway_lines(25_000, typo_at=20_000)  # a multiple of the stride (25), not blank
+    plain = tmp_path / "gw.jsonl"
+    plain.write_bytes(content)
+    packed = tmp_path / "gw.jsonl.gz"
+    packed.write_bytes(gzip.compress(content))
+    code, out, _ = run(tmp_path / "wh.duckdb", capsys, plain, packed)
+    tail = 'key "agnet" (line 20000) — did you mean agent? (pass --accept-columns to load the file as is)'
+    assert (code, out.splitlines()) == (1, [f"refused {plain}: {tail}", f"refused {packed}: {tail}"])
