@@ -16,8 +16,9 @@
 -#}
 
 {#-
-  The seeds the incremental facts read, each with the column that dates its rows (none: every row
-  applies to every month). A convention test checks this list against the seeds upstream of the facts.
+  The seeds the incremental facts read (the savings facts included), each with the column that dates its
+  rows (none: every row applies to every month). A convention test checks this list against the seeds
+  upstream of the incremental models.
 -#}
 {% macro tl_fingerprinted_seeds() -%}
     {{ return([
@@ -35,12 +36,16 @@
         {'seed': 'price_match_clauses'},
         {'seed': 'price_sets'},
         {'seed': 'price_rates'},
+        {'seed': 'batch_eligible'},
+        {'seed': 'model_substitutes'},
+        {'seed': 'cache_targets'},
     ]) }}
 {%- endmacro %}
 
-{#- The variables that change the incremental facts' results (cross-source matching, subsidies). -#}
+{#- The variables that change the incremental facts' results (cross-source matching, subsidies, savings rules). -#}
 {% macro tl_result_vars() -%}
-    {{ return(['authoritative_sources', 'source_priority', 'subsidized_environments', 'central_team_id']) }}
+    {{ return(['authoritative_sources', 'source_priority', 'subsidized_environments', 'central_team_id',
+               'savings_output_percentile', 'savings_output_min_requests', 'savings_batch_unattended_jobs']) }}
 {%- endmacro %}
 
 {#- The result-changing variables' values as one SQL string literal (sorted JSON). -#}

@@ -59,3 +59,17 @@
 {% macro tl_month_partition(month_column='month') -%}
     {{ return([month_column] if target.type == 'spark' else none) }}
 {%- endmacro %}
+
+{#-
+  Pre-hook of an incremental model a reprocessed month can come out of with no rows (a savings rule that no
+  longer matches anything that month): delete the months tl_reprocess_months_filter selects on `upstream`
+  first, so delete+insert (which deletes only the months the new rows hold) cannot leave that month's old
+  rows behind. On Spark a no-op: its partitions are overwritten only for the months the new rows hold, and a
+  plain-Parquet delete rewrites the whole table (tl_delete_rows); an emptied month keeps its old rows there
+  until a full refresh.
+-#}
+{% macro tl_drop_reprocessed_months(upstream, month_column='month', load_column='last_load_id', this_load_column='last_load_id') -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
+        {{ tl_delete_rows(this, tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column)) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
+          partition_by=tl_month_partition('month'), on_schema_change='fail',
+          pre_hook=["{{ tl_drop_unloaded_months('month') }}",
+                    "{{ tl_drop_reprocessed_months(ref('int_usage_events'), 'month', 'last_load_id') }}"]) }}
 {#-
   What-if costs of the savings rules, per event: one row per (event, opportunity, opportunity_key,
   scope_team_id). Every request is repriced by the ledger's own pricing (tl_catalog_context_rates
@@ -25,6 +29,9 @@
   date to a model alternative. Custom-priced requests (price_source custom) are in retries_failures
   only. scope_team_id: the paying team the rule is limited to (NULL = any); a rule row with no team
   scope covers every team, so team-scoped copies of the same match are dropped.
+  Incremental by month like the facts it reads (every rule is evaluated within one month): a build
+  reprocesses the months of new loads, unloaded loads and moved configuration fingerprints
+  (tl_reprocess_months_filter; the savings seeds and variables are part of the fingerprint).
 -#}
 {%- set output_quantile = var('savings_output_percentile', 95) / 100 -%}
 {%- set output_min_requests = var('savings_output_min_requests', 20) -%}
@@ -34,13 +41,17 @@ with
 
 attempts as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
+    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_priced') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_usage_events') }}
+    where {{ tl_reprocess_months_filter(ref('int_usage_events'), 'month', 'last_load_id', 'last_load_id', 'month') }}
 
 ),
 
@@ -473,6 +484,8 @@ factored as (
         event_scenarios.*,
         events.event_id,
         events.month,
+        events.last_load_id,
+        events.config_fingerprint,
         events.occurred_at,
         events.agent,
         events.provider,
@@ -528,7 +541,9 @@ final as (
         {{ tl_scale_money('whatif_list_cost_usd', 'whatif_cost_factor') }} as whatif_cost_usd,
         baseline_list_cost_usd - whatif_list_cost_usd as saving_list_usd,
         {{ tl_scale_money('baseline_list_cost_usd', 'baseline_cost_factor') }}
-        - {{ tl_scale_money('whatif_list_cost_usd', 'whatif_cost_factor') }} as saving_usd
+        - {{ tl_scale_money('whatif_list_cost_usd', 'whatif_cost_factor') }} as saving_usd,
+        last_load_id,
+        config_fingerprint
     from factored
 
 )

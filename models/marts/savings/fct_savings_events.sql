@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
+          partition_by=tl_month_partition('month'), on_schema_change='fail',
+          pre_hook=["{{ tl_drop_unloaded_months('month') }}",
+                    "{{ tl_drop_reprocessed_months(ref('int_savings_scenarios'), 'month', 'last_load_id') }}"]) }}
 {#-
   The events behind each savings opportunity, per paying team: one row per (event, team,
   opportunity, opportunity_key) with a positive saving. An event's saving (int_savings_scenarios) is
@@ -7,19 +11,24 @@
   whose cache-read share of that model's input that month (its events' tokens, whole) is below the
   target. The as_billed control and requests the catalog cannot price on the what-if side are left
   out. Rules overlap (batch and a model alternative can both apply to one event): their savings do
-  not add up.
+  not add up. Incremental by month with the scenarios it allocates (every rule is evaluated within one
+  month): the months int_savings_scenarios rebuilt since, and no other.
 -#}
 with
 
 scenarios as (
 
+    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
+    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_savings_scenarios') }}
+    where {{ tl_reprocess_months_filter(ref('int_savings_scenarios'), 'month', 'last_load_id', 'last_load_id') }}
 
 ),
 
 allocations as (
 
     select * from {{ ref('fct_cost_allocations') }}
+    where month in (select scenarios.month from scenarios)
 
 ),
 
@@ -62,6 +71,8 @@ allocated as (
         scenarios.whatif_cost_factor,
         scenarios.cache_target_share,
         scenarios.saving_usd as event_saving_usd,
+        scenarios.last_load_id,
+        scenarios.config_fingerprint,
         {{ tl_scale_money('scenarios.baseline_cost_usd', 'allocations.share') }} as baseline_cost_usd,
         {{ tl_scale_money('scenarios.saving_usd', 'allocations.share') }} as saving_usd,
         {{ tl_scale_money('scenarios.baseline_list_cost_usd', 'allocations.share') }} as baseline_list_cost_usd,
@@ -112,7 +123,9 @@ final as (
         saving_usd,
         baseline_list_cost_usd,
         saving_list_usd,
-        event_saving_usd
+        event_saving_usd,
+        last_load_id,
+        config_fingerprint
     from allocated
 
 )
