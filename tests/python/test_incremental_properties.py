@@ -16,7 +16,9 @@ each — then one more random draw:
 After every step the incremental build (default settings: open months reprocessed only when their
 configuration fingerprint moved) must equal a `--full-refresh` build of a copy of the same warehouse, every
 relation of staging, intermediate, marts and audit row for row and decimal for decimal; and every published
-line of a closed month (marts.published_team_monthly_spend) must stay exactly as first published.
+line of a closed month (marts.published_team_monthly_spend) must stay exactly as first published. At the end,
+a rerun with nothing new changes nothing, the late calls are in the facts, and a closed month late data
+reached shows in audit.restatement_candidates.
 TOKENLEDGER_PROPERTY_SEED replays a sequence; the seed is printed (and in the failure message).
 """
 
@@ -87,6 +89,7 @@ class Ledger:
     rng: random.Random
     pending_days: list[tuple[str, list[str]]]
     landed: dict[str, list[str]] = field(default_factory=dict)  # file name -> its lines as last delivered
+    late_into: set[str] = field(default_factory=set)  # the closed months late data reached
     steps: int = 0
 
     def deliver(self, name: str, lines: list[str]) -> None:
@@ -161,6 +164,7 @@ def late_into_closed_month(ledger: Ledger) -> str:
     if conflicting is not None:
         late.append(json.dumps(conflicting))
     ledger.deliver(f"late-{month}-{ledger.steps}.jsonl", late)
+    ledger.late_into.add(month)
     return f"late data into closed {month} ({len(late)} lines, one a conflicting copy)"
 
 
@@ -275,10 +279,17 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
         # The full refresh of this step runs while the next step is applied and built incrementally: a copy of
         # the warehouse and of the organisation folder as they are now, and what the incremental build gave.
         refreshing = FullRefresh.start(wh, org, tmp_path / f"full-{ledger.steps}", context)
+    # A rerun with nothing new changes nothing (while the last full refresh runs).
+    before_rerun = relation_snapshot(wh)
+    wh.dbt("build", *MODELS_ONLY)
+    assert relation_snapshot(wh) == before_rerun, f"seed {seed}: a rerun with nothing new changed the ledger"
     assert refreshing is not None
     refreshing.check()
     assert len(first_published) >= 2, "September and the month closed in the sequence are published"
+    # The late calls reached the facts; in a closed month they are restatement candidates, not silent rewrites.
     assert wh.scalar("select count(*) from marts.fct_usage_events where event_id like '%-late%'") >= 3
+    for month in ledger.late_into:
+        assert wh.scalar("select count(*) from audit.restatement_candidates where strftime(month, '%Y-%m') = ?", [month]) >= 1, month
 
 
 @dataclass
