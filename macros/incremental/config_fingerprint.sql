@@ -84,9 +84,17 @@
     from {{ relation }}
 {%- endmacro %}
 
+{#-
+  A month's configuration fingerprint: the md5 of the result-changing variables as the calling model is built
+  with them and of the month's seed fingerprint (`seed_fingerprint_expr`, int_config_fingerprints).
+-#}
+{% macro tl_combined_fingerprint(seed_fingerprint_expr) -%}
+    {{ dbt.hash(dbt.concat([tl_result_vars_literal(), "'|'", seed_fingerprint_expr])) }}
+{%- endmacro %}
+
 {#- The fingerprint of `month_expr`'s month as the current build computes it (a scalar subquery). -#}
 {% macro tl_config_fingerprint(month_expr) -%}
-    (select fingerprints.config_fingerprint from {{ ref('int_config_fingerprints') }} as fingerprints
+    (select {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }} from {{ ref('int_config_fingerprints') }} as fingerprints
         where fingerprints.month = {{ month_expr }})
 {%- endmacro %}
 

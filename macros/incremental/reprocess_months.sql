@@ -38,7 +38,7 @@
                     and not exists (
                         select 1 from {{ this }} as built
                         where built.{{ this_month }} = fingerprints.month
-                            and built.config_fingerprint = fingerprints.config_fingerprint
+                            and built.config_fingerprint = {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }}
                     )
             {%- endif %}
         )

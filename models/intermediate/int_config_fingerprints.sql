@@ -45,14 +45,26 @@ digested as (
 
 ),
 
-final as (
+seeded as (
 
     select
         load_months.month,
-        {{ dbt.hash(dbt.concat([tl_result_vars_literal(), "'|'", "coalesce(digested.row_digests, '')"])) }} as config_fingerprint
+        {{ dbt.hash("coalesce(digested.row_digests, '')") }} as seed_fingerprint
     from load_months
     left join digested
         on load_months.month = digested.month
+
+),
+
+final as (
+
+    -- As of this build's variables; each fact combines seed_fingerprint with the variables it is built with
+    -- (tl_combined_fingerprint), so a run given other --vars reprocesses even when this model is not selected.
+    select
+        month,
+        seed_fingerprint,
+        {{ tl_combined_fingerprint('seed_fingerprint') }} as config_fingerprint
+    from seeded
 
 )
 
