@@ -3,7 +3,7 @@ per run).
 
 Starting from the sample's September, its October jobs export and most of its October gateway days, a seeded
 random sequence applies every kind of change a scheduler meets — in random order, with random choices inside
-each — then one more random draw:
+each:
 
 - a new day of gateway traffic (October's remaining days, then November days made from October's),
 - late data into a closed month (new calls and a conflicting copy of a landed one),
@@ -261,7 +261,6 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
 
     names = list(OPERATIONS)
     rng.shuffle(names)
-    names.append(rng.choice(list(OPERATIONS)))
     history: list[str] = []
     first_published = published(wh)
     refreshing: FullRefresh | None = None

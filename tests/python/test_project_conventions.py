@@ -322,13 +322,15 @@ def test_unit_test_names_fit_postgres_relation_names(manifest: dict) -> None:
 
 
 def test_the_configuration_fingerprint_covers_every_seed_the_facts_read(manifest: dict) -> None:
-    """Every seed upstream of the incremental facts (not through int_config_fingerprints itself) is in
+    """Every seed upstream of the incremental facts, the savings facts included (not through
+    int_config_fingerprints itself), is in
     tl_fingerprinted_seeds, so editing it reprocesses the open months it can affect; closed_months is
     the one exception: closing a month is what stops it being reprocessed."""
     listed = set(re.findall(r"'seed': '([a-z_0-9]+)'",
                             (PROJECT_ROOT / "macros" / "incremental" / "config_fingerprint.sql").read_text(encoding="utf-8")))
     facts = [f"model.tokenledger.{name}" for name in ("int_usage_attempts_priced", "int_usage_events",
-                                                      "int_usage_events_attributed", "fct_usage_events", "fct_cost_allocations")]
+                                                      "int_usage_events_attributed", "fct_usage_events", "fct_cost_allocations",
+                                                      "int_savings_scenarios", "fct_savings_events")]
     skip = "model.tokenledger.int_config_fingerprints"
     seen: set[str] = set()
     stack = list(facts)
