@@ -1,6 +1,7 @@
 """`tokenledger build` and `tokenledger run`: validate the organisation, (ingest,) dbt build, (summary).
 
-    tokenledger build [--org DIR] [--target duckdb|postgres|spark] [--db PATH] [--verbose] [--skip-validate] [-- DBT ARGS ...]
+    tokenledger build [--org DIR] [--target duckdb|postgres|spark] [--db PATH] [--verbose] [--skip-validate] [--scheduled]
+                      [-- DBT ARGS ...]
     tokenledger run   [--org DIR] [--target duckdb|postgres|spark] [--db PATH] [--verbose] [PATH ...]
 
 `build` checks the organisation folder first (tokenledger.validate: a problem stops it before dbt starts,
@@ -10,6 +11,10 @@ sample's; nothing otherwise) and prints the summary at the end, also when a data
 `--target` (default $DBT_TARGET, else duckdb) is passed through to every step: `ingest --target T`,
 `dbt build --target T` (under that target's writer lock) and `summary --target T`; `--db` is the DuckDB
 file and cannot be combined with another target.
+
+`build --scheduled` is the nightly build: it leaves out dbt's unit tests and scopes the data tests of the
+facts rebuilt a month at a time to the months this build rebuilt (env TOKENLEDGER_TEST_SCOPE=rebuilt, read by
+macros/incremental/rebuilt_months.sql). Without it (and in CI) every test reads every row.
 
 The console is quiet: one line per phase with its elapsed time (validate, ingest, build), the problems
 that need a person (refused files, failed or warning tests, errors), then the summary. dbt's whole log
@@ -91,6 +96,10 @@ class Console:
 def new_log_path() -> Path:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     return LOG_DIR / f"tokenledger-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+
+
+# `tokenledger build --scheduled`: dbt's unit tests check the SQL, not the data, and run in CI.
+SCHEDULED_ARGS = ("--exclude-resource-type", "unit_test")
 
 
 def target_args(target: str, db: Path) -> list[str]:
@@ -222,9 +231,14 @@ def _start(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[P
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser("build", "Validate the organisation folder, then dbt build under the writer lock.")
+    parser.add_argument("--scheduled", action="store_true",
+                        help="a scheduled (nightly) build: no unit tests, and the data tests of the facts rebuilt a month "
+                             "at a time read only the months this build rebuilt (TOKENLEDGER_TEST_SCOPE=rebuilt)")
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="after --: extra dbt arguments (e.g. -- -s marts)")
     args = parser.parse_args(argv)
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if args.scheduled:
+        dbt_args = [*SCHEDULED_ARGS, *dbt_args]
     given = dbt_target(dbt_args)  # `tokenledger build -- --target T` names it too
     if given is not None:
         if args.target is not None and args.target != given:
@@ -234,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     console.line(f"log: {log_path.relative_to(PROJECT_ROOT) if log_path.is_relative_to(PROJECT_ROOT) else log_path}")
     if not args.skip_validate and not validate_org(org, console):
         return 1
+    env = environment(org, db)
+    if args.scheduled:
+        env["TOKENLEDGER_TEST_SCOPE"] = "rebuilt"
     with log_path.open("w", encoding="utf-8") as log:
-        return dbt_build(dbt_args, environment(org, db), log, console, args.target)
+        return dbt_build(dbt_args, env, log, console, args.target)
 
 
 def run_main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@
   the raw DDL: tokenledger/ingest.py renders this macro too (raw_ddl, with as_text=true: the statements
   as text on every engine), for DuckDB, Postgres and Spark.
   raw.load_unloads holds the loads taken out of the ledger (`tokenledger unload`): one row per
-  unloaded load, never deleted. Each table's columns are listed once below; `text` is varchar on
+  unloaded load, never deleted. raw.build_months holds the months each build rebuilt of each fact rebuilt a
+  month at a time (macros/incremental/rebuilt_months.sql). Each table's columns are listed once below; `text` is varchar on
   DuckDB and Postgres, string on Spark.
   `text zstd` (the raw JSON text) is zstd on DuckDB: measured 2-3x faster to write than the automatic
   choice and ~6x smaller on gateway lines; a storage hint only (the column is a plain VARCHAR to readers).
@@ -20,8 +21,8 @@
 -#}
 {% macro create_raw_tables(as_text=false) -%}
     {%- set spark = target.type == 'spark' -%}
-    {%- set types = {'text': 'string', 'bigint': 'bigint', 'timestamp': 'timestamp'} if spark
-                    else {'text': 'varchar', 'bigint': 'bigint', 'timestamp': 'timestamp'} -%}
+    {%- set types = {'text': 'string', 'bigint': 'bigint', 'timestamp': 'timestamp', 'date': 'date'} if spark
+                    else {'text': 'varchar', 'bigint': 'bigint', 'timestamp': 'timestamp', 'date': 'date'} -%}
     {%- set zstd = ' using compression zstd' if target.type == 'duckdb' else '' -%}
     {%- set lake = env_var('TOKENLEDGER_LAKE', 'warehouse/lake').rstrip('/') if spark else '' -%}
     {%- if spark and not lake.startswith('/') and '://' not in lake -%}
@@ -55,6 +56,8 @@
         ('build_results', [
             ('invocation_id', 'text'), ('unique_id', 'text'), ('resource_type', 'text'), ('status', 'text'),
             ('failures', 'bigint')]),
+        ('build_months', [
+            ('invocation_id', 'text'), ('model_name', 'text'), ('month', 'date'), ('recorded_at', 'timestamp')]),
         ('source_documents', [
             ('load_id', 'bigint'), ('file_path', 'text'), ('file_sha256', 'text'), ('format', 'text'),
             ('document_number', 'bigint'), ('line_number', 'bigint'), ('raw_document', 'text zstd'),

@@ -1,7 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
-          partition_by=tl_month_partition('month'), on_schema_change='fail',
-          pre_hook=["{{ tl_drop_unloaded_months('month') }}",
-                    "{{ tl_drop_reprocessed_months(ref('int_usage_events'), 'month', 'last_load_id') }}"]) }}
+{{ tl_month_fact_config('int_usage_events', drop_reprocessed=true) }}
 {#-
   What-if costs of the savings rules, per event: one row per (event, opportunity, opportunity_key,
   scope_team_id). Every request is repriced by the ledger's own pricing (tl_catalog_context_rates
@@ -41,8 +38,6 @@ with
 
 attempts as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_priced') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
 

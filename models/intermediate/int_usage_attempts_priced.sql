@@ -1,6 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='event_month',
-          partition_by=tl_month_partition('event_month'), on_schema_change='fail',
-          pre_hook="{{ tl_drop_unloaded_months('event_month') }}") }}
+{{ tl_month_fact_config('int_usage_attempts_unioned', 'event_month', 'load_id', 'load_id') }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:
   1. price context = the model (after resolution), the request's UTC date (and time of day for
@@ -29,8 +27,6 @@ with
 
 attempts as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_unioned') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_attempts_unioned'), 'event_month', 'load_id', 'load_id') }}
 

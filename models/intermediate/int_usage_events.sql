@@ -1,6 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
-          partition_by=tl_month_partition('month'), on_schema_change='fail',
-          pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
+{{ tl_month_fact_config('int_usage_attempts_priced', 'event_month', 'load_id', 'last_load_id', 'month') }}
 {#-
   The canonical usage event (marts.fct_usage_events publishes it; attribution reads it here).
   One row per logical usage event: a request and its retries (attempts linked by retry_of) are one
@@ -20,8 +18,6 @@ with
 
 attempts as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_attempts_priced') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
 

@@ -1,6 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
-          partition_by=tl_month_partition('month'), on_schema_change='fail',
-          pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
+{{ tl_month_fact_config('int_usage_events') }}
 {#-
   The attribution spine: which team pays for each event, first match wins, as of the event's UTC date.
   1. tag          the event's team tag names a team in teams.csv (merged teams included)     HIGH
@@ -34,8 +32,6 @@ with
 
 events as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_events') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 

@@ -9,9 +9,7 @@
   Opt-in subsidy: events in var('subsidized_environments') go to var('central_team_id') with basis
   `subsidy`, keeping the team that would have paid as beneficiary_team_id.
 -#}
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
-          partition_by=tl_month_partition('month'), on_schema_change='fail',
-          pre_hook="{{ tl_drop_unloaded_months('month') }}") }}
+{{ tl_month_fact_config('int_usage_events_attributed') }}
 {%- set subsidized = var('subsidized_environments', []) -%}
 {%- set central_team = var('central_team_id', none) -%}
 {%- if subsidized is string -%}{%- set subsidized = [subsidized] -%}{%- endif -%}
@@ -26,8 +24,6 @@ with
 
 attributed as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_usage_events_attributed') }}
     where {{ tl_reprocess_months_filter(ref('int_usage_events_attributed'), 'month', 'last_load_id', 'last_load_id') }}
 

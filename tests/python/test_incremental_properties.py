@@ -19,6 +19,11 @@ relation of staging, intermediate, marts and audit row for row and decimal for d
 line of a closed month (marts.published_team_monthly_spend) must stay exactly as first published. At the end,
 a rerun with nothing new changes nothing, the late calls are in the facts, and a closed month late data
 reached shows in audit.restatement_candidates.
+
+Scheduled builds test only the months a fact rebuilt (raw.build_months; `tokenledger build --scheduled`). So
+after every step, every month whose rows changed in a fact rebuilt a month at a time must be among the months
+that build recorded for it, and the rerun with nothing new records none. At the end, a row corrupted in a month
+no build touches is invisible to the scoped tests and caught by the default (whole) ones.
 TOKENLEDGER_PROPERTY_SEED replays a sequence; the seed is printed (and in the failure message).
 """
 
@@ -38,11 +43,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from harness import PROJECT_ROOT, Warehouse, new_warehouse, relation_snapshot
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+# The facts rebuilt a month at a time (tl_month_fact_config) and their month column.
+MONTH_FACTS = {
+    "intermediate.int_usage_attempts_priced": "event_month", "intermediate.int_usage_events": "month",
+    "intermediate.int_usage_events_attributed": "month", "intermediate.int_savings_scenarios": "month",
+    "marts.fct_usage_events": "month", "marts.fct_cost_allocations": "month", "marts.fct_savings_events": "month",
+}
 INITIAL_OCTOBER_DAYS = 26  # October 1-26 land first; the new-day steps bring the rest, then November
 
 
@@ -237,6 +249,38 @@ def published(wh: Warehouse) -> dict[str, set[tuple[Any, ...]]]:
     return dict(lines)
 
 
+def rows_by_month(wh: Warehouse) -> dict[str, dict[str, list[str]]]:
+    """Each month fact's rows (as text), per month."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for relation, column in MONTH_FACTS.items():
+        months: dict[str, list[str]] = defaultdict(list)
+        for month, *row in wh.query(f"select strftime({column}, '%Y-%m'), * from {relation}"):
+            months[str(month)].append(repr(row))
+        out[relation] = {month: sorted(rows) for month, rows in months.items()}
+    return out
+
+
+def recorded_months(wh: Warehouse) -> dict[str, set[str]]:
+    """The months the last build recorded as rebuilt, per month fact ('*': every month, a full build)."""
+    recorded: dict[str, set[str]] = {relation: set() for relation in MONTH_FACTS}
+    names = {relation.split(".")[1]: relation for relation in MONTH_FACTS}
+    for model, month in wh.query(
+            "select model_name, coalesce(strftime(month, '%Y-%m'), '*') from raw.build_months where invocation_id = "
+            "(select invocation_id from raw.build_runs order by finished_at desc limit 1)"):
+        recorded[names[model]].add(str(month))
+    return recorded
+
+
+def assert_changes_recorded(before: dict[str, dict[str, list[str]]], wh: Warehouse, context: str) -> None:
+    """Every month whose rows a build changed in a month fact is a month that build recorded for it."""
+    after, recorded = rows_by_month(wh), recorded_months(wh)
+    for relation in MONTH_FACTS:
+        changed = {m for m in before[relation].keys() | after[relation].keys()
+                   if before[relation].get(m) != after[relation].get(m)}
+        if "*" not in recorded[relation]:
+            assert changed <= recorded[relation], f"{context}: {relation} changed {sorted(changed)}, recorded {sorted(recorded[relation])}"
+
+
 def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path) -> None:
     seed = int(os.environ.get("TOKENLEDGER_PROPERTY_SEED") or random.SystemRandom().randrange(1 << 32))
     print(f"TOKENLEDGER_PROPERTY_SEED={seed}")
@@ -267,8 +311,10 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
     for name in names:
         ledger.steps += 1
         history.append(OPERATIONS[name](ledger))
+        before = rows_by_month(wh)
         wh.dbt("build", *MODELS_ONLY)
         context = f"seed {seed}, after: " + " -> ".join(history)
+        assert_changes_recorded(before, wh, context)
         now = published(wh)
         for month, lines in first_published.items():
             assert now.get(month) == lines, f"{context}: the published lines of {month} moved"
@@ -282,6 +328,7 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
     before_rerun = relation_snapshot(wh)
     wh.dbt("build", *MODELS_ONLY)
     assert relation_snapshot(wh) == before_rerun, f"seed {seed}: a rerun with nothing new changed the ledger"
+    assert recorded_months(wh) == {relation: set() for relation in MONTH_FACTS}, f"seed {seed}: the rerun rebuilt months"
     assert refreshing is not None
     refreshing.check()
     assert len(first_published) >= 2, "September and the month closed in the sequence are published"
@@ -289,6 +336,16 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
     assert wh.scalar("select count(*) from marts.fct_usage_events where event_id like '%-late%'") >= 3
     for month in ledger.late_into:
         assert wh.scalar("select count(*) from audit.restatement_candidates where strftime(month, '%Y-%m') = ?", [month]) >= 1, month
+    # A copy of one September event row: the scoped tests of a run that rebuilt nothing do not read it; the
+    # default tests (every row) fail on it.
+    with duckdb.connect(str(wh.db)) as con:
+        con.execute("insert into marts.fct_usage_events select * from marts.fct_usage_events "
+                    "where month = date '2026-09-01' order by event_id limit 1")
+    selected = ("-s", "fct_usage_events,test_type:generic")
+    scoped = Warehouse(wh.root, {**wh.env_overrides, "TOKENLEDGER_TEST_SCOPE": "rebuilt"}, wh.project_dir)
+    assert scoped.dbt("test", *selected, check=False).returncode == 0, "the scoped tests read a month no build rebuilt"
+    whole = wh.dbt("test", *selected, check=False)
+    assert whole.returncode == 1 and "unique_fct_usage_events_event_id" in whole.stdout, whole.stdout[-3000:]
 
 
 @dataclass

@@ -35,7 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 SOURCES = PROJECT_ROOT / "tests" / "fixtures" / "sources"
 LOAD_TABLES = ("gateway_requests", "jobs_export", "source_documents")
-ALL_RAW = ("load_manifest", "load_unloads", *LOAD_TABLES, "build_runs", "build_results")
+ALL_RAW = ("load_manifest", "load_unloads", *LOAD_TABLES, "build_runs", "build_results", "build_months")
 TIMESTAMPS = frozenset({"loaded_at", "started_at"})  # when it ran: differs between two runs
 # A wall time that does not exist in Europe/Berlin (clocks jump from 02:00 to 03:00 that night): a value read
 # through any zone but UTC would come back shifted.
@@ -231,7 +231,7 @@ def test_spark_tables_have_the_duckdb_columns_and_spark_types(
 ) -> None:
     assert run("--target", "spark", SOURCES / "otel").code == 0
     s = over(spark, lake_path, monkeypatch)
-    as_spark = {"BIGINT": "bigint", "VARCHAR": "string", "TIMESTAMP": "timestamp"}
+    as_spark = {"BIGINT": "bigint", "VARCHAR": "string", "TIMESTAMP": "timestamp", "DATE": "date"}
     con = duckdb.connect()
     ingest.ensure_raw_tables(con)
     for table in ALL_RAW:

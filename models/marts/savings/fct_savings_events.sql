@@ -1,7 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy=tl_month_strategy(), unique_key='month',
-          partition_by=tl_month_partition('month'), on_schema_change='fail',
-          pre_hook=["{{ tl_drop_unloaded_months('month') }}",
-                    "{{ tl_drop_reprocessed_months(ref('int_savings_scenarios'), 'month', 'last_load_id') }}"]) }}
+{{ tl_month_fact_config('int_savings_scenarios', drop_reprocessed=true) }}
 {#-
   The events behind each savings opportunity, per paying team: one row per (event, team,
   opportunity, opportunity_key) with a positive saving. An event's saving (int_savings_scenarios) is
@@ -18,8 +15,6 @@ with
 
 scenarios as (
 
-    -- depends_on: {{ ref('stg_org__closed_months') }}, {{ ref('int_load_months') }},
-    -- {{ ref('stg_ingest__load_unloads') }}, {{ ref('int_config_fingerprints') }} (read by the incremental filter and the pre-hook)
     select * from {{ ref('int_savings_scenarios') }}
     where {{ tl_reprocess_months_filter(ref('int_savings_scenarios'), 'month', 'last_load_id', 'last_load_id') }}
 
