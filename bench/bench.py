@@ -10,8 +10,8 @@ events (tools/generate_events.py from 2026-09-01, so that discounts, shared-rule
 change fall inside) and times, each step a subprocess under GNU time (`/usr/bin/time -v`: peak RSS) in this
 process tree: the ingest of the gateway JSONL files and of the Jobs CSV files; the two baselines on the
 landed data and the seeds (the floor: ONE hand-written DuckDB query; pandas as an analyst would write it);
-`dbt build --full-refresh --exclude-resource-type unit_test` (models and data tests, as scheduled; the unit
-tests run in CI); `dbt run --full-refresh` (models alone); then one more day (--only-day), ingested, and a
+`dbt build --full-refresh --exclude-resource-type unit_test` (models and data tests, as `tokenledger build
+--scheduled` runs them: the month facts' tests on the months the build rebuilt, here all; the unit tests run in CI); `dbt run --full-refresh` (models alone); then one more day (--only-day), ingested, and a
 plain scheduled build; a build with nothing new (the no-op: dbt's fixed cost of parsing and visiting every
 node); and an org edit (the appended day's busiest agent changes owner from that day on, in the size's copy
 of the sample's organisation folder) followed by a scheduled build. Then, for sizes up to --spark-size (default 1M; --no-spark: never), the same project on
@@ -1198,8 +1198,9 @@ def tree_usage(root: int) -> dict[int, tuple[int, int, str]]:
     return {pid: table[pid][1:] for pid in tree if pid in table}
 
 
-# The scheduled (production) build: unit tests check the code, not the data, so they run in CI
-# (`make test`) and are left out of nightly builds, as the README's scheduler recipe does. Data tests stay.
+# The scheduled (production) build, as `tokenledger build --scheduled` runs it: unit tests check the code, not
+# the data, so they run in CI (`make test`) and are left out of nightly builds; data tests stay, those of the
+# facts rebuilt a month at a time on the months the build rebuilt (every row in a full build).
 PRODUCTION = ("--exclude-resource-type", "unit_test")
 # --quick: the models the monthly totals need (and their seeds), no tests
 QUICK_SELECT = ("+fct_team_monthly_spend", "+audit_rejected_rows",
@@ -1298,8 +1299,11 @@ class Runner:
             raise BenchError(f"{name} failed (exit {status}); see {self.log}")
         return step
 
-    def dbt(self, name: str, *args: str) -> Step:
-        step = self.timed(name, [*CLI, "dbt", *args, *self.dbt_paths], check=False)
+    def dbt(self, name: str, *args: str, scheduled: bool = False) -> Step:
+        """A timed dbt step; `scheduled`: as `tokenledger build --scheduled` runs it (the month facts' data tests
+        read the months the build rebuilt, TOKENLEDGER_TEST_SCOPE=rebuilt)."""
+        env = {**self.env, "TOKENLEDGER_TEST_SCOPE": "rebuilt"} if scheduled else None
+        step = self.timed(name, [*CLI, "dbt", *args, *self.dbt_paths], check=False, env=env)
         self.slowest_nodes(name)
         return step
 
@@ -1507,7 +1511,7 @@ class Runner:
         if self.quick:
             self.dbt("dbt_build", "build", "--full-refresh", "--select", *QUICK_SELECT)
         else:
-            self.dbt("dbt_build", "build", "--full-refresh", *PRODUCTION)
+            self.dbt("dbt_build", "build", "--full-refresh", *PRODUCTION, scheduled=True)
         self.checks()
         self.compare("floor")
         self.compare("pandas")
@@ -1521,12 +1525,12 @@ class Runner:
             self.keep_monthly()
         self.generate("generate_day", self.root / "next", "--only-day", NEXT_DAY.isoformat())
         self.ingest("ingest_day", sorted((self.root / "next").iterdir()), "raw.gateway_requests", "raw.jobs_export")
-        self.dbt("dbt_build_incremental", "build", *PRODUCTION)
+        self.dbt("dbt_build_incremental", "build", *PRODUCTION, scheduled=True)
         self.baseline("floor_after_incremental", "floor")
         self.compare("floor_after_incremental")
-        self.dbt("dbt_build_noop", "build", *PRODUCTION)
+        self.dbt("dbt_build_noop", "build", *PRODUCTION, scheduled=True)
         self.edit_owner()
-        self.dbt("dbt_build_org_edit", "build", *PRODUCTION)
+        self.dbt("dbt_build_org_edit", "build", *PRODUCTION, scheduled=True)
         self.baseline("floor_after_org_edit", "floor")
         self.compare("floor_after_org_edit")
         if self.spark:
@@ -1627,10 +1631,10 @@ STEP_TITLES = {
     "pandas": "pandas",
     "generate_day": "generate the next day (--only-day)",
     "ingest_day": "ingest the next day (both files)",
-    "dbt_build_incremental": "dbt build after the appended day (models + data tests)",
+    "dbt_build_incremental": "dbt build after the appended day (models + the data tests a scheduled build runs)",
     "floor_after_incremental": "floor again, after the appended day",
-    "dbt_build_noop": "dbt build with nothing new (no-op: dbt's fixed cost on this warehouse)",
-    "dbt_build_org_edit": "dbt build after an org edit (one agent changes owner from the appended day)",
+    "dbt_build_noop": "scheduled dbt build with nothing new (no-op: dbt's fixed cost on this warehouse)",
+    "dbt_build_org_edit": "scheduled dbt build after an org edit (one agent changes owner from the appended day)",
     "floor_after_org_edit": "floor again, after the org edit",
     "spark_ingest_gateway": "Spark: ingest gateway JSONL into the lake (--target spark)",
     "spark_ingest_jobs": "Spark: ingest Jobs CSV into the lake (--target spark)",
