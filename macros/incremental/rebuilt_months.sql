@@ -36,12 +36,13 @@
   Pre-hook (the last of tl_month_fact_config's): record in raw.build_months the months this invocation
   rebuilds of the model: on an incremental run the months of `upstream` that tl_reprocess_months_filter
   selects (evaluated after the other pre-hooks, as the model's own query sees it); on a full build one row
-  with a NULL month (every month). One row per (invocation, model, month), appended: a few rows per build.
+  with a NULL month (every month). One row per (invocation, model, month), appended: a few rows per build;
+  the values in the table's column order (invocation_id, model_name, month, recorded_at), no column list.
 -#}
 {% macro tl_record_rebuilt_months(upstream, month_column='month', load_column='last_load_id', this_load_column='last_load_id',
                                   this_month_column=none) -%}
     {%- set row_head = "'" ~ invocation_id ~ "', '" ~ this.identifier ~ "'" -%}
-    insert into raw.build_months (invocation_id, model_name, month, recorded_at)
+    insert into raw.build_months
     {%- if is_incremental() %}
     select distinct {{ row_head }}, cast({{ month_column }} as date), cast({{ dbt.current_timestamp() }} as timestamp)
     from {{ upstream }}
