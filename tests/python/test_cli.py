@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from harness import PROJECT_ROOT
@@ -54,3 +55,29 @@ def test_the_console_script_is_installed() -> None:
         pytest.skip("no .venv/bin/tokenledger: run `make setup`")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "validate" in result.stdout
+
+
+@pytest.mark.parametrize("scheduled", [True, False])
+def test_a_scheduled_build_leaves_out_unit_tests_and_scopes_the_month_facts_tests(
+        scheduled: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokenledger import build
+
+    seen: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_build(dbt_args: list[str], env: dict[str, str], *_: object, **__: object) -> int:
+        seen.append((dbt_args, env))
+        return 0
+
+    monkeypatch.delenv("TOKENLEDGER_TEST_SCOPE", raising=False)
+    monkeypatch.setattr(build, "dbt_build", fake_build)
+    monkeypatch.setattr(build, "validate_org", lambda *_: True)
+    monkeypatch.setattr(build, "new_log_path", lambda: tmp_path / "build.log")
+    flag = ["--scheduled"] if scheduled else []
+    assert build.main([*flag, "--db", str(tmp_path / "w.duckdb"), "--", "-s", "marts"]) == 0
+    [(dbt_args, env)] = seen
+    if scheduled:
+        assert dbt_args == ["--exclude-resource-type", "unit_test", "-s", "marts"]
+        assert env["TOKENLEDGER_TEST_SCOPE"] == "rebuilt"
+    else:
+        assert dbt_args == ["-s", "marts"]
+        assert "TOKENLEDGER_TEST_SCOPE" not in env
