@@ -66,11 +66,13 @@
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- set scope = env_var('TOKENLEDGER_TEST_SCOPE', 'all') -%}
+    {#- read only when the test runs: dbt also renders tests while parsing, and an env var read then would make
+        every change of the scope a re-parse of every test -#}
+    {%- set scope = env_var('TOKENLEDGER_TEST_SCOPE', 'all') if execute else 'all' -%}
     {%- if scope not in ('all', 'rebuilt') -%}
         {%- do exceptions.raise_compiler_error("TOKENLEDGER_TEST_SCOPE is '" ~ scope ~ "': use all (the default) or rebuilt") -%}
     {%- endif -%}
-    {%- if scope == 'rebuilt' and execute and relation.identifier is defined -%}
+    {%- if scope == 'rebuilt' and relation.identifier is defined -%}
         {%- for node in graph.nodes.values()
               if node.resource_type == 'model' and (node.alias or node.name) == relation.identifier
                  and node.schema == relation.schema and node.config.materialized == 'incremental'
