@@ -161,7 +161,7 @@ def test_postgres_lands_exactly_the_rows_the_duckdb_target_lands(
 
 def test_postgres_tables_have_the_duckdb_columns_and_types(pg: PgDatabase, run: Callable[..., Run]) -> None:
     assert run("--target", "postgres", PROJECT_ROOT / "tests" / "fixtures" / "sources" / "otel").code == 0
-    as_postgres = {"BIGINT": "bigint", "VARCHAR": "character varying", "TIMESTAMP": "timestamp without time zone"}
+    as_postgres = {"BIGINT": "bigint", "VARCHAR": "character varying", "TIMESTAMP": "timestamp without time zone", "DATE": "date"}
     con = duckdb.connect()
     ingest.ensure_raw_tables(con)
     sql = ("select table_name, column_name, {} from information_schema.columns where table_schema = 'raw' "
