@@ -35,8 +35,9 @@
 {#-
   Pre-hook (the last of tl_month_fact_config's): record in raw.build_months the months this invocation
   rebuilds of the model: on an incremental run the months of `upstream` that tl_reprocess_months_filter
-  selects (evaluated after the other pre-hooks, as the model's own query sees it); on a full build one row
-  with a NULL month (every month). One row per (invocation, model, month), appended: a few rows per build;
+  selects (evaluated after the other pre-hooks, as the model's own query sees it) and the months unloaded
+  loads touched (emptied, so downstream month reports drop them too); on a full build one row with a NULL
+  month (every month). One row per (invocation, model, month), appended: a few rows per build;
   the values in the table's column order (invocation_id, model_name, month, recorded_at), no column list.
 -#}
 {% macro tl_record_rebuilt_months(upstream, month_column='month', load_column='last_load_id', this_load_column='last_load_id',
@@ -44,43 +45,148 @@
     {%- set row_head = "'" ~ invocation_id ~ "', '" ~ this.identifier ~ "'" -%}
     insert into raw.build_months
     {%- if is_incremental() %}
-    select distinct {{ row_head }}, cast({{ month_column }} as date), cast({{ dbt.current_timestamp() }} as timestamp)
-    from {{ upstream }}
-    where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
+    select distinct {{ row_head }}, cast(rebuilt.month as date), cast({{ dbt.current_timestamp() }} as timestamp)
+    from (
+        select {{ month_column }} as month from {{ upstream }}
+        where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
+        union
+        {{ tl_unloaded_months() }}
+    ) as rebuilt
     {%- else %}
     select {{ row_head }}, cast(null as date), cast({{ dbt.current_timestamp() }} as timestamp)
     {%- endif %}
 {%- endmacro %}
 
 {#-
+  The configuration of a month report (one home): a table of month rows computed only from the rows of the
+  same month of its inputs (the month facts, and month reports before it), incremental by month like them
+  (delete+insert; insert_overwrite of month partitions on Spark). An incremental run rebuilds the months
+  its parents recorded in raw.build_months since it last recorded (tl_pending_months): its import CTEs of
+  those parents read `where tl_pending_months_filter(...)`. Its pre-hook empties those months first (a month
+  can come out empty: an unloaded load); its post-hook records them for its own readers and for the
+  scheduled test scope, once the month rows are in (a failed build records nothing, so the next run
+  rebuilds them). Only for reports whose other inputs are the configuration the fingerprint covers
+  (tl_fingerprinted_seeds, tl_result_vars): a change there reaches the open months through the facts.
+-#}
+{% macro tl_month_report_config(month_column='month') -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy=tl_month_strategy(),
+        unique_key=month_column,
+        partition_by=tl_month_partition(month_column),
+        on_schema_change='fail',
+        pre_hook=["{{ tl_drop_pending_months('" ~ month_column ~ "') }}"],
+        post_hook=["{{ tl_record_pending_months() }}"],
+    ) }}
+{%- endmacro %}
+
+{#-
+  Subquery body (one `month` column): the months the model's parents recorded in raw.build_months since the
+  model itself last recorded there (all their records if it never did); a NULL month is a parent's full build.
+-#}
+{% macro tl_pending_months() -%}
+    {%- set parents = ["''"] -%}
+    {%- for node_id in model.depends_on.nodes if node_id.startswith('model.') -%}
+        {%- do parents.append("'" ~ node_id.split('.')[-1] ~ "'") -%}
+    {%- endfor -%}
+    select recorded.month from raw.build_months as recorded
+    where recorded.model_name in ({{ parents | join(', ') }})
+        and recorded.recorded_at > (
+            select coalesce(max(own.recorded_at), cast('1900-01-01 00:00:00' as timestamp)) from raw.build_months as own
+            where own.model_name = '{{ this.identifier }}'
+        )
+{%- endmacro %}
+
+{#-
+  The predicate a month report's import CTEs of its parents read: on an incremental run, the rows of the
+  pending months (tl_pending_months; every row when a parent was fully rebuilt); on a full build, every row.
+-#}
+{% macro tl_pending_months_filter(month_column='month') -%}
+    {%- if is_incremental() -%}
+        ({{ month_column }} in (select pending.month from ({{ tl_pending_months() }}) as pending where pending.month is not null)
+            or exists (select 1 from ({{ tl_pending_months() }}) as pending where pending.month is null))
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a month report: on an incremental run, delete its pending months (then rebuilt from its parents). -#}
+{% macro tl_drop_pending_months(month_column='month') -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
+        {{ tl_delete_rows(this, tl_pending_months_filter(month_column)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  Post-hook of a month report: record the months it rebuilt in raw.build_months (its pending months; one row with
+  a NULL month on a full refresh), the values in the table's column order. Evaluated after the rows are in, as
+  tl_pending_months saw them when the model ran (nothing else records its parents' months meanwhile).
+-#}
+{% macro tl_record_pending_months() -%}
+    {%- set row_head = "'" ~ invocation_id ~ "', '" ~ this.identifier ~ "'" -%}
+    insert into raw.build_months
+    {%- if should_full_refresh() %}
+    select {{ row_head }}, cast(null as date), cast({{ dbt.current_timestamp() }} as timestamp)
+    {%- else %}
+    select distinct {{ row_head }}, cast(pending.month as date), cast({{ dbt.current_timestamp() }} as timestamp)
+    from ({{ tl_pending_months() }}) as pending
+    {%- endif %}
+{%- endmacro %}
+
+{#-
   The `model` of every generic data test (dbt calls this macro on it; the override of dbt's own, whose
   `where` config it keeps). With env TOKENLEDGER_TEST_SCOPE=rebuilt (`tokenledger build --scheduled`), a test
-  on a fact rebuilt a month at a time (tl_month_fact_config) reads only the months this invocation rebuilt
+  on a fact rebuilt a month at a time (tl_month_fact_config) or a month report (tl_month_report_config) reads only
+  the months this invocation rebuilt
   (raw.build_months), so a nightly build's tests cost what its new data costs; every row after a full build.
   Every other model, and every test by default (`all`: CI, `tokenledger build`), is tested whole. A test
   with a `where` config gets both conditions.
 -#}
+{#-
+  The scheduled test scope of one model (a graph node) as a condition on `column` (holding its months): with env
+  TOKENLEDGER_TEST_SCOPE=rebuilt and a model that records the months it rebuilds (tl_month_fact_config,
+  tl_month_report_config), the months this invocation recorded for it (every month after a full build);
+  otherwise none (every row). Read only when a test runs: dbt also renders tests while parsing, and an env var
+  read then would make every change of the scope a re-parse of every test. Any other scope is an error.
+-#}
+{% macro tl_rebuilt_months_condition(node, column) -%}
+    {%- set scope = env_var('TOKENLEDGER_TEST_SCOPE', 'all') if execute else 'all' -%}
+    {%- if scope not in ('all', 'rebuilt') -%}
+        {%- do exceptions.raise_compiler_error("TOKENLEDGER_TEST_SCOPE is '" ~ scope ~ "': use all (the default) or rebuilt") -%}
+    {%- endif -%}
+    {%- set hooks = (node.config.get('pre-hook', []) + node.config.get('post-hook', [])) | map(attribute='sql') | join(' ') -%}
+    {%- if scope == 'rebuilt' and node.config.materialized == 'incremental' and 'tl_record_' in hooks -%}
+        {%- set built = "select month from raw.build_months where invocation_id = '" ~ invocation_id
+                        ~ "' and model_name = '" ~ (node.alias or node.name) ~ "'" -%}
+        {%- do return('(' ~ column ~ ' in (' ~ built ~ ' and month is not null) or exists (' ~ built ~ ' and month is null))') -%}
+    {%- endif -%}
+    {%- do return(none) -%}
+{%- endmacro %}
+
+{#-
+  In a generic test, the scheduled scope of the model under test (tl_rebuilt_months_condition) as a condition on
+  `column` of another relation that holds the same months (a tie's other side), so both sides cover the same
+  months; none when the test reads every row. `model` here is the test's own node (the test's argument of that
+  name is the tested relation).
+-#}
+{% macro tl_tested_months_condition(column) -%}
+    {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node else none -%}
+    {%- do return(tl_rebuilt_months_condition(tested, column) if tested else none) -%}
+{%- endmacro %}
+
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {#- read only when the test runs: dbt also renders tests while parsing, and an env var read then would make
-        every change of the scope a re-parse of every test -#}
-    {%- set scope = env_var('TOKENLEDGER_TEST_SCOPE', 'all') if execute else 'all' -%}
-    {%- if scope not in ('all', 'rebuilt') -%}
-        {%- do exceptions.raise_compiler_error("TOKENLEDGER_TEST_SCOPE is '" ~ scope ~ "': use all (the default) or rebuilt") -%}
-    {%- endif -%}
-    {%- if scope == 'rebuilt' and relation.identifier is defined -%}
+    {%- if execute and relation.identifier is defined -%}
         {%- for node in graph.nodes.values()
-              if node.resource_type == 'model' and (node.alias or node.name) == relation.identifier
-                 and node.schema == relation.schema and node.config.materialized == 'incremental'
-                 and 'tl_record_rebuilt_months' in (node.config.get('pre-hook', []) | map(attribute='sql') | join(' ')) -%}
-            {%- set built = "select month from raw.build_months where invocation_id = '" ~ invocation_id
-                            ~ "' and model_name = '" ~ relation.identifier ~ "'" -%}
-            {%- do conditions.append('(' ~ node.config.unique_key ~ ' in (' ~ built ~ ' and month is not null)'
-                                     ~ ' or exists (' ~ built ~ ' and month is null))') -%}
+              if node.resource_type == 'model' and (node.alias or node.name) == relation.identifier and node.schema == relation.schema -%}
+            {%- set rebuilt = tl_rebuilt_months_condition(node, node.config.unique_key) -%}
+            {%- if rebuilt -%}
+                {%- do conditions.append(rebuilt) -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {%- if conditions -%}

@@ -74,7 +74,8 @@ breakdown as (
   = fct_usage_events, `monthly` = fct_team_monthly_spend), tl_chargeback_breakdown over `dimensions`,
   and the final select: breakdown_key (month, team and the dimensions), month, team_id, the
   dimensions, cost_usd, cost_cents, list_cost_usd, list_cost_cents, events, unpriced_events, then
-  `extra_columns` (SQL expressions over `breakdown`, in order).
+  `extra_columns` (SQL expressions over `breakdown`, in order). The import CTEs read the pending months
+  (tl_pending_months_filter: the breakdown is a month report, tl_month_report_config).
 -#}
 {% macro tl_chargeback_breakdown_model(dimensions, extra_columns=[]) -%}
 with
@@ -82,18 +83,21 @@ with
 allocations as (
 
     select * from {{ ref('fct_cost_allocations') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 
 events as (
 
     select * from {{ ref('fct_usage_events') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 
 monthly as (
 
     select * from {{ ref('fct_team_monthly_spend') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 

@@ -4,19 +4,22 @@
   list_cost_usd is the same spend at list price. `events` counts each event once per team it reaches; token
   columns are allocated by share (all four input buckets count as input); cost_high/medium/low
   exclude UNATTRIBUTED. cost_cents are integers from largest-remainder rounding: each month's cents
-  sum exactly to the month's total rounded half-up to cents.
+  sum exactly to the month's total rounded half-up to cents. Rebuilt a month at a time (tl_month_report_config).
 -#}
+{{ tl_month_report_config() }}
 with
 
 allocations as (
 
     select * from {{ ref('fct_cost_allocations') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 
 events as (
 
     select * from {{ ref('fct_usage_events') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 

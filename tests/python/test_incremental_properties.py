@@ -20,9 +20,9 @@ line of a closed month (marts.published_team_monthly_spend) must stay exactly as
 a rerun with nothing new changes nothing, the late calls are in the facts, and a closed month late data
 reached shows in audit.restatement_candidates.
 
-Scheduled builds test only the months a fact rebuilt (raw.build_months; `tokenledger build --scheduled`). So
-after every step, every month whose rows changed in a fact rebuilt a month at a time must be among the months
-that build recorded for it, and the rerun with nothing new records none. At the end, a row corrupted in a month
+Scheduled builds test only the months a fact rebuilt (raw.build_months; `tokenledger build --scheduled`), and the
+month reports rebuild only those. So after every step, every month whose rows changed in a fact or month report
+must be among the months that build recorded for it, and the rerun with nothing new records none. At the end, a row corrupted in a month
 no build touches is invisible to the scoped tests and caught by the default (whole) ones.
 TOKENLEDGER_PROPERTY_SEED replays a sequence; the seed is printed (and in the failure message).
 """
@@ -49,11 +49,14 @@ from harness import PROJECT_ROOT, Warehouse, new_warehouse, relation_snapshot
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-# The facts rebuilt a month at a time (tl_month_fact_config) and their month column.
+# The facts rebuilt a month at a time (tl_month_fact_config), the month reports built from them
+# (tl_month_report_config), and their month column.
 MONTH_FACTS = {
     "intermediate.int_usage_attempts_priced": "event_month", "intermediate.int_usage_events": "month",
     "intermediate.int_usage_events_attributed": "month", "intermediate.int_savings_scenarios": "month",
     "marts.fct_usage_events": "month", "marts.fct_cost_allocations": "month", "marts.fct_savings_events": "month",
+    "marts.fct_team_monthly_spend": "month", "marts.rpt_team_benchmarks": "month", "marts.rpt_savings_opportunities": "month",
+    "marts.rpt_chargeback_by_dimension": "month", "marts.rpt_chargeback_by_model_agent": "month",
 }
 INITIAL_OCTOBER_DAYS = 26  # October 1-26 land first; the new-day steps bring the rest, then November
 

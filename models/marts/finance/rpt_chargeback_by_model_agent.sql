@@ -4,7 +4,9 @@
   cost_cents (largest remainder within the team line) to its cost_cents. driver_rank orders a team's
   month by cost (1 = the largest driver). Unknown models and events without an agent show as
   '(unknown)' / '(no agent)'.
+  Rebuilt a month at a time (tl_month_report_config).
 -#}
+{{ tl_month_report_config() }}
 {%- set dimensions = {
     'provider': "coalesce(events.provider, '(unknown)')",
     'model_id': "coalesce(events.model_id, '(unknown)')",

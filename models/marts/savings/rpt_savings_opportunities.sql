@@ -6,12 +6,15 @@
   opportunity's month total rounded half-up, split over the teams by largest remainder so the team
   rows tie to it. opportunity_rank orders a team's month by saving (1 = largest). Rules overlap and
   are estimates: a row says which rule, and its assumption, in words.
+  Rebuilt a month at a time (tl_month_report_config).
 -#}
+{{ tl_month_report_config() }}
 with
 
 savings_events as (
 
     select * from {{ ref('fct_savings_events') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 

@@ -10,7 +10,9 @@
   rounded down); shares are percent (decimal(38, 4), truncated). Peers: the other teams with the
   same scope that month (a team with no peer group: every other team); peer_median_* is the median of their figures (the mean of the two middle
   ones for an even count), ratio_to_peer_median this team's figure over it ("2.1" = pays 2.1x).
+  Rebuilt a month at a time (tl_month_report_config).
 -#}
+{{ tl_month_report_config() }}
 {%- set row_keys = ['month', 'team_id', 'scope_kind', 'scope_id'] -%}
 
 with
@@ -18,12 +20,14 @@ with
 allocations as (
 
     select * from {{ ref('fct_cost_allocations') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 
 events as (
 
     select * from {{ ref('fct_usage_events') }}
+    where {{ tl_pending_months_filter() }}
 
 ),
 
@@ -31,6 +35,7 @@ scenarios as (
 
     select * from {{ ref('int_savings_scenarios') }}
     where opportunity = 'retries_failures'
+        and {{ tl_pending_months_filter() }}
 
 ),
 
