@@ -339,16 +339,18 @@ def test_random_changes_keep_incremental_equal_to_a_full_refresh(tmp_path: Path)
     assert wh.scalar("select count(*) from marts.fct_usage_events where event_id like '%-late%'") >= 3
     for month in ledger.late_into:
         assert wh.scalar("select count(*) from audit.restatement_candidates where strftime(month, '%Y-%m') = ?", [month]) >= 1, month
-    # A copy of one September event row: the scoped tests of a run that rebuilt nothing do not read it; the
-    # default tests (every row) fail on it.
+    # A copy of September's costliest event row: the scoped tests of a run that rebuilt nothing do not read it; the
+    # default tests (every row) fail on it (its key repeats, and the month's spend no longer ties to the events).
     with duckdb.connect(str(wh.db)) as con:
         con.execute("insert into marts.fct_usage_events select * from marts.fct_usage_events "
-                    "where month = date '2026-09-01' order by event_id limit 1")
-    selected = ("-s", "fct_usage_events,test_type:generic", "--indirect-selection", "cautious")  # its own tests
+                    "where month = date '2026-09-01' order by cost_usd desc nulls last, event_id limit 1")
+    # Its own tests, and a month report's (whose tie to fct_usage_events by month reads the same months on both sides).
+    selected = ("-s", "fct_usage_events,test_type:generic", "fct_team_monthly_spend,test_type:generic", "--indirect-selection", "cautious")
     scoped = Warehouse(wh.root, {**wh.env_overrides, "TOKENLEDGER_TEST_SCOPE": "rebuilt"}, wh.project_dir)
     assert scoped.dbt("test", *selected, check=False).returncode == 0, "the scoped tests read a month no build rebuilt"
     whole = wh.dbt("test", *selected, check=False)
     assert whole.returncode == 1 and "unique_fct_usage_events_event_key" in whole.stdout, whole.stdout[-3000:]
+    assert "tl_sums_equal_fct_team_monthly_spend_cost_usd" in whole.stdout, whole.stdout[-3000:]
 
 
 @dataclass
