@@ -22,14 +22,7 @@
         {%- do hooks.append("{{ tl_drop_reprocessed_months(" ~ args ~ ") }}") -%}
     {%- endif -%}
     {%- do hooks.append("{{ tl_record_rebuilt_months(" ~ args ~ ", '" ~ this_month ~ "') }}") -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy=tl_month_strategy(),
-        unique_key=this_month,
-        partition_by=tl_month_partition(this_month),
-        on_schema_change='fail',
-        pre_hook=hooks,
-    ) }}
+    {{ tl_month_incremental_config(this_month, hooks) }}
 {%- endmacro %}
 
 {#-
@@ -69,14 +62,23 @@
   (tl_fingerprinted_seeds, tl_result_vars): a change there reaches the open months through the facts.
 -#}
 {% macro tl_month_report_config(month_column='month') -%}
+    {{ tl_month_incremental_config(month_column, ["{{ tl_drop_pending_months('" ~ month_column ~ "') }}"],
+                                   ["{{ tl_record_pending_months() }}"]) }}
+{%- endmacro %}
+
+{#-
+  What the month facts and the month reports share: incremental by `month_column` (delete+insert; insert_overwrite
+  of month partitions on Spark), schema changes fail, with the given pre- and post-hooks.
+-#}
+{% macro tl_month_incremental_config(month_column, pre_hooks, post_hooks=[]) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy=tl_month_strategy(),
         unique_key=month_column,
         partition_by=tl_month_partition(month_column),
         on_schema_change='fail',
-        pre_hook=["{{ tl_drop_pending_months('" ~ month_column ~ "') }}"],
-        post_hook=["{{ tl_record_pending_months() }}"],
+        pre_hook=pre_hooks,
+        post_hook=post_hooks,
     ) }}
 {%- endmacro %}
 
