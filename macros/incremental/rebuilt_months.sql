@@ -30,24 +30,47 @@
   rebuilds of the model: on an incremental run the months of `upstream` that tl_reprocess_months_filter
   selects (evaluated after the other pre-hooks, as the model's own query sees it) and the months unloaded
   loads touched (emptied, so downstream month reports drop them too); on a full build one row with a NULL
-  month (every month). One row per (invocation, model, month), appended: a few rows per build;
-  the values in the table's column order (invocation_id, model_name, month, recorded_at), no column list.
+  month (every month). One row per (invocation, model, month), appended: a few rows per build
+  (tl_insert_build_months).
 -#}
 {% macro tl_record_rebuilt_months(upstream, month_column='month', load_column='last_load_id', this_load_column='last_load_id',
                                   this_month_column=none) -%}
+    {%- if is_incremental() -%}
+        {%- set rebuilt -%}
+            select {{ month_column }} as month from {{ upstream }}
+            where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
+            union
+            {{ tl_unloaded_months() }}
+        {%- endset -%}
+        {{ tl_insert_build_months(rebuilt) }}
+    {%- else -%}
+        {{ tl_insert_build_months(none) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The statement that appends this model's rows to raw.build_months (one home for its row): one row per month of
+  `months_query` (a subquery body with a `month` column), or, with none, one row with a NULL month (every month:
+  a full build). The values in the table's column order (invocation_id, model_name, month, recorded_at).
+-#}
+{% macro tl_insert_build_months(months_query) -%}
     {%- set row_head = "'" ~ invocation_id ~ "', '" ~ this.identifier ~ "'" -%}
     insert into raw.build_months
-    {%- if is_incremental() %}
-    select distinct {{ row_head }}, cast(rebuilt.month as date), cast({{ dbt.current_timestamp() }} as timestamp)
-    from (
-        select {{ month_column }} as month from {{ upstream }}
-        where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
-        union
-        {{ tl_unloaded_months() }}
-    ) as rebuilt
-    {%- else %}
+    {%- if months_query is none %}
     select {{ row_head }}, cast(null as date), cast({{ dbt.current_timestamp() }} as timestamp)
+    {%- else %}
+    select distinct {{ row_head }}, cast(months.month as date), cast({{ dbt.current_timestamp() }} as timestamp)
+    from ({{ months_query }}) as months
     {%- endif %}
+{%- endmacro %}
+
+{#-
+  A condition on `column` (a month): it is among the months of `months_query` (a subquery body with a `month`
+  column), or that query holds a NULL month (every month: a full build).
+-#}
+{% macro tl_among_months(column, months_query) -%}
+    ({{ column }} in (select listed.month from ({{ months_query }}) as listed where listed.month is not null)
+        or exists (select 1 from ({{ months_query }}) as listed where listed.month is null))
 {%- endmacro %}
 
 {#-
@@ -105,8 +128,7 @@
 -#}
 {% macro tl_pending_months_filter(month_column='month') -%}
     {%- if is_incremental() -%}
-        ({{ month_column }} in (select pending.month from ({{ tl_pending_months() }}) as pending where pending.month is not null)
-            or exists (select 1 from ({{ tl_pending_months() }}) as pending where pending.month is null))
+        {{ tl_among_months(month_column, tl_pending_months()) }}
     {%- else -%}
         1 = 1
     {%- endif -%}
@@ -121,29 +143,13 @@
 
 {#-
   Post-hook of a month report: record the months it rebuilt in raw.build_months (its pending months; one row with
-  a NULL month on a full refresh), the values in the table's column order. Evaluated after the rows are in, as
+  a NULL month on a full refresh; tl_insert_build_months). Evaluated after the rows are in, as
   tl_pending_months saw them when the model ran (nothing else records its parents' months meanwhile).
 -#}
 {% macro tl_record_pending_months() -%}
-    {%- set row_head = "'" ~ invocation_id ~ "', '" ~ this.identifier ~ "'" -%}
-    insert into raw.build_months
-    {%- if should_full_refresh() %}
-    select {{ row_head }}, cast(null as date), cast({{ dbt.current_timestamp() }} as timestamp)
-    {%- else %}
-    select distinct {{ row_head }}, cast(pending.month as date), cast({{ dbt.current_timestamp() }} as timestamp)
-    from ({{ tl_pending_months() }}) as pending
-    {%- endif %}
+    {{ tl_insert_build_months(none if should_full_refresh() else tl_pending_months()) }}
 {%- endmacro %}
 
-{#-
-  The `model` of every generic data test (dbt calls this macro on it; the override of dbt's own, whose
-  `where` config it keeps). With env TOKENLEDGER_TEST_SCOPE=rebuilt (`tokenledger build --scheduled`), a test
-  on a fact rebuilt a month at a time (tl_month_fact_config) or a month report (tl_month_report_config) reads only
-  the months this invocation rebuilt
-  (raw.build_months), so a nightly build's tests cost what its new data costs; every row after a full build.
-  Every other model, and every test by default (`all`: CI, `tokenledger build`), is tested whole. A test
-  with a `where` config gets both conditions.
--#}
 {#-
   The scheduled test scope of one model (a graph node) as a condition on `column` (holding its months): with env
   TOKENLEDGER_TEST_SCOPE=rebuilt and a model that records the months it rebuilds (tl_month_fact_config,
@@ -160,7 +166,7 @@
     {%- if scope == 'rebuilt' and node.config.materialized == 'incremental' and 'tl_record_' in hooks -%}
         {%- set built = "select month from raw.build_months where invocation_id = '" ~ invocation_id
                         ~ "' and model_name = '" ~ (node.alias or node.name) ~ "'" -%}
-        {%- do return('(' ~ column ~ ' in (' ~ built ~ ' and month is not null) or exists (' ~ built ~ ' and month is null))') -%}
+        {%- do return(tl_among_months(column, built)) -%}
     {%- endif -%}
     {%- do return(none) -%}
 {%- endmacro %}
@@ -176,6 +182,15 @@
     {%- do return(tl_rebuilt_months_condition(tested, column) if tested else none) -%}
 {%- endmacro %}
 
+{#-
+  The `model` of every generic data test (dbt calls this macro on it; the override of dbt's own, whose
+  `where` config it keeps). With env TOKENLEDGER_TEST_SCOPE=rebuilt (`tokenledger build --scheduled`), a test
+  on a fact rebuilt a month at a time (tl_month_fact_config) or a month report (tl_month_report_config) reads
+  only the months this invocation rebuilt (raw.build_months, tl_rebuilt_months_condition), so a nightly
+  build's tests cost what its new data costs; every row after a full build.
+  Every other model, and every test by default (`all`: CI, `tokenledger build`), is tested whole. A test
+  with a `where` config gets both conditions.
+-#}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
