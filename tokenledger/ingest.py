@@ -118,6 +118,12 @@ LINE_DELIM = "\x1f\x1e\x1d\x1c"
 UNIT_SEPARATOR = b"\x1f"
 READ_BLOCK = 1 << 20
 INDEX_STEP = 64 * 1024  # LineIndex: one line start indexed per this many bytes
+INGEST_WORKERS = "TOKENLEDGER_INGEST_WORKERS"  # documented setting (docs/ingest.md "Concurrent files"): files landed at once
+DEFAULT_INGEST_WORKERS = 4  # at most this many by default (ingest_workers), however many cores
+# DuckDB checkpoints (compresses what the WAL holds into the database file) when the WAL reaches this size: its
+# default, 16 MiB, is two 10k-line gateway files, and each checkpoint compresses the table's last row group again.
+# Measured on 30 day-sized files: ~30% off the run and a lower peak RSS (256 MiB: no faster, a higher peak).
+CHECKPOINT_THRESHOLD = "64MiB"
 BLOCK_ALLOCATOR_MEMORY = "256MiB"  # DuckDB block memory an ingest run keeps rather than frees (keep_block_memory)
 # DuckDB's CSV reader gives up on the whole file with this error on mixed CRLF/LF row ends or a stray CR.
 STATE_MACHINE_ERROR = "state machine reached an invalid state"
@@ -660,6 +666,7 @@ GATEWAY_MODEL = PROJECT_ROOT / "models" / "staging" / "gateway" / "base" / "base
 # Gateway JSONL lines whose keys are checked: the first NEAR_MISS_HEAD lines and NEAR_MISS_SPREAD more, evenly spread.
 NEAR_MISS_HEAD = 1_000
 NEAR_MISS_SPREAD = 1_000
+SAMPLE_READ_THROUGH = 64  # file_sample reads a file through when it samples one line in this many or more
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
@@ -767,7 +774,11 @@ def file_sample(path: Path, index: LineIndex, last: int, stride: int) -> list[tu
     spread = range((NEAR_MISS_HEAD // stride + 1) * stride, last + 1, stride)  # the multiples of stride past the head
     sample: list[tuple[int, str]] = []
     with open(path, "rb") as handle:
-        lines = [(n, handle.readline()) for n in range(1, head + 1)] + [(n, read_line(handle, index, n)) for n in spread]
+        if stride <= SAMPLE_READ_THROUGH:  # a small file: reading it through beats a seek per sampled line
+            wanted = set(range(1, head + 1)).union(spread)
+            lines = [(n, raw) for n, raw in enumerate(handle, start=1) if n in wanted]
+        else:
+            lines = [(n, handle.readline()) for n in range(1, head + 1)] + [(n, read_line(handle, index, n)) for n in spread]
     for number, raw in lines:
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         if number == 1:
@@ -956,10 +967,21 @@ class LineTable:
 
 SOURCE_DOCUMENTS = "raw.source_documents"
 GATEWAY_LINES = LineTable("raw.gateway_requests", "raw_line")
+# The tables whose raw text is stored with zstd (zstd_text): files land concurrently only when both have the hint.
+ZSTD_TABLES = (GATEWAY_LINES.table, SOURCE_DOCUMENTS)
 
 
 def document_lines(file_format: str) -> LineTable:
     return LineTable(SOURCE_DOCUMENTS, "raw_document", f", {sql_str(file_format)}, null")
+
+
+def has_zstd_hint(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `table` was created with its text column's zstd storage hint (the raw DDL's)."""
+    schema, name = table.split(".")
+    (ddl,) = con.execute(
+        "select sql from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchone()  # type: ignore[misc]
+    return "USING COMPRESSION ZSTD" in ddl.upper()
 
 
 @contextlib.contextmanager
@@ -970,11 +992,7 @@ def zstd_text(con: duckdb.DuckDBPyConnection, table: str) -> Iterator[None]:
     (DICT_FSST) then makes the load ~2.5x slower and the table ~6x larger. force_compression is
     a database-wide setting: it is reset here, and again after any rollback (ingest_file).
     """
-    schema, name = table.split(".")
-    (ddl,) = con.execute(
-        "select sql from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchone()  # type: ignore[misc]
-    if "USING COMPRESSION ZSTD" in ddl.upper():
+    if has_zstd_hint(con, table):
         yield
         return
     con.execute("set force_compression = 'zstd'")
@@ -1312,11 +1330,12 @@ def insert_manifest_row(
 
 def record_outcome(
     con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan | None, file_format: str | None,
-    status: str, message: str, started_at: datetime,
+    status: str, message: str, started_at: datetime, load_id: int | None = None,
 ) -> Outcome:  # fmt: skip
-    """A manifest row on its own, in its own small transaction (skipped and refused files)."""
+    """A manifest row on its own, in its own small transaction (skipped and refused files). `load_id`: the id
+    reserved for the file (concurrent landing), else the next one."""
     con.begin()
-    load_id = next_load_id(con)
+    load_id = next_load_id(con) if load_id is None else load_id
     insert_manifest_row(
         con, load_id=load_id, path=path, sha=scan.sha256 if scan else None, file_bytes=scan.size if scan else None,
         file_format=file_format, rows=0,
@@ -1341,10 +1360,11 @@ def land_rows(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, li
 
 def load_file(
     con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan: FileScan, started_at: datetime,
-    options: Options = Options(),
+    options: Options = Options(), load_id: int | None = None,
 ) -> Outcome:  # fmt: skip
     """Raw rows + manifest row in ONE transaction; when the fast path cannot finish, redo with the fallback.
     A gateway JSONL load whose keys near-miss the known ones is refused here, before the commit (check_gateway_keys).
+    `load_id`: the id reserved for the file (concurrent landing), else the next one.
 
     JSONL content with a 0x1F byte takes the fallback reader: known from the hash pass for a plain
     file, from scan_content (run before the load) for a gzip file.
@@ -1354,7 +1374,7 @@ def load_file(
     with readable_path(path) as source:
         while True:
             con.begin()
-            lin = Lineage(next_load_id(con), path, scan.sha256, utc_now())
+            lin = Lineage(next_load_id(con) if load_id is None else load_id, path, scan.sha256, utc_now())
             try:
                 landed = land_rows(con, source, sniffed, lin, fallback=fallback)
             except NeedsFallback:
@@ -1376,13 +1396,15 @@ def load_file(
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, path: Path, options: Options = Options(), scanned: Future[FileScan] | None = None
+    con: duckdb.DuckDBPyConnection, path: Path, options: Options = Options(), scanned: Future[FileScan] | None = None,
+    load_id: int | None = None,
 ) -> Outcome:
     """Load, skip or refuse one file. A problem with the file refuses that file only.
 
     Bytes already loaded are skipped; bytes whose load was unloaded (raw.load_unloads) are skipped too,
     unless options.reload: then they land again as a new load. `scanned`, when given, is this file's
-    scan_file already under way (ingest_all hashes the next file while the current one loads)."""
+    scan_file already under way (ingest_all hashes files ahead of their loads). `load_id`, when given, is the id
+    reserved for this file (its manifest row's, whatever the outcome); else the next one."""
     started_at = utc_now()
     path = path.absolute()
     scan: FileScan | None = None
@@ -1399,12 +1421,12 @@ def ingest_file(
         ).fetchone()
         if previous is not None and previous[2] is None:
             message = f"already loaded as load {previous[0]}"
-            return record_outcome(con, path, scan, previous[1], "skipped", message, started_at)
+            return record_outcome(con, path, scan, previous[1], "skipped", message, started_at, load_id)
         if previous is not None and not options.reload:
-            load_id, previous_format, unloaded_at, unloaded_by, reason = previous
-            message = (f"unloaded as load {load_id} (by {unloaded_by} at {unloaded_at:%Y-%m-%d %H:%M} UTC: {reason}); "
+            unloaded_id, previous_format, unloaded_at, unloaded_by, reason = previous
+            message = (f"unloaded as load {unloaded_id} (by {unloaded_by} at {unloaded_at:%Y-%m-%d %H:%M} UTC: {reason}); "
                        "pass --reload to load it again")
-            return record_outcome(con, path, scan, previous_format, "skipped", message, started_at)
+            return record_outcome(con, path, scan, previous_format, "skipped", message, started_at, load_id)
         sniffed = sniff(con, path, scan)
         file_format = sniffed.file_format
         if sniffed.file_format == JOBS_CSV and not options.accept_columns:
@@ -1414,7 +1436,7 @@ def ingest_file(
                 scan = scan_content(path, scan)
             if scan.long_line is not None:
                 raise Refused(long_line_message(*scan.long_line, limit("TOKENLEDGER_MAX_LINE_BYTES")))
-        return load_file(con, path, sniffed, scan, started_at, options)
+        return load_file(con, path, sniffed, scan, started_at, options, load_id)
     except Exception as exc:
         with contextlib.suppress(duckdb.Error):
             con.rollback()  # raises when no transaction is open
@@ -1427,7 +1449,7 @@ def ingest_file(
             message = f"load failed: CSV rows end with mixed CRLF/LF or a stray CR ({first_line(exc)})"
         else:
             message = f"load failed: {first_line(exc)}"
-        return record_outcome(con, path, scan, file_format, "refused", message, started_at)
+        return record_outcome(con, path, scan, file_format, "refused", message, started_at, load_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1634,10 +1656,14 @@ def ingest_all(
 ) -> int:  # fmt: skip
     """Ingest the files in order into `con` (raw tables present), reporting each; returns the exit status.
 
-    `publish`, when given, takes each file's outcome elsewhere (Postgres) and returns the final one.
-    """
+    `publish`, when given, takes each file's outcome elsewhere (Postgres, the lake) and returns the final one: the
+    files then land one at a time. Otherwise up to ingest_workers() files land at once (ingest_concurrently)."""
     con.execute(f"set enable_progress_bar = {'true' if tty else 'false'}")
     keep_block_memory(con)
+    con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    workers = min(ingest_workers(), len(files))
+    if publish is None and workers > 1 and all(has_zstd_hint(con, t) for t in ZSTD_TABLES):
+        return ingest_concurrently(con, files, tty, options, workers)
     refused = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenledger-scan") as pool:
         ahead: Future[FileScan] | None = None
@@ -1650,6 +1676,67 @@ def ingest_all(
             report(outcome, str(path), time.perf_counter() - started, sys.stdout, sys.stderr, tty)
             refused += outcome.status == "refused"
     return 1 if refused else 0
+
+
+def ingest_workers() -> int:
+    """How many files land at once: env TOKENLEDGER_INGEST_WORKERS (a positive whole number), else the machine's
+    cores, at most DEFAULT_INGEST_WORKERS. 1 lands the files one after another."""
+    raw = os.environ.get(INGEST_WORKERS, "").strip()
+    if not raw:
+        return max(1, min(os.cpu_count() or 1, DEFAULT_INGEST_WORKERS))
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SystemExit(f"ingest: {INGEST_WORKERS} must be a positive whole number of files, got {raw!r}")
+    return int(raw)
+
+
+def ingest_concurrently(
+    con: duckdb.DuckDBPyConnection, files: Sequence[Path], tty: bool, options: Options, workers: int
+) -> int:
+    """Land up to `workers` files at once, each on its own cursor, with the outcome the files would have one after
+    another in the order given: every file keeps its one transaction (rows + manifest row), its load id is reserved
+    up front in that order (the next id + its position), the results are reported in that order, and a file whose
+    bytes an earlier file of the call also holds waits for that file's outcome before its skip check. One thread
+    hashes the files in order ahead of their loads. DuckDB's appends from concurrent transactions do not conflict;
+    each insert numbers its lines on one core, so two files load on two cores."""
+    first_id = next_load_id(con)
+    refused = 0
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenledger-scan") as scanner,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokenledger-load") as loaders,
+    ):
+        scans = [scan_ahead(scanner, path) for path in files]
+        landing: list[Future[tuple[Outcome, float]]] = []
+        for i, path in enumerate(files):
+            landing.append(loaders.submit(land_in_turn, con, path, options, scans[: i + 1], tuple(landing), first_id + i))
+        for path, future in zip(files, landing, strict=True):
+            outcome, seconds = future.result()
+            report(outcome, str(path), seconds, sys.stdout, sys.stderr, tty)
+            refused += outcome.status == "refused"
+    return 1 if refused else 0
+
+
+def land_in_turn(
+    con: duckdb.DuckDBPyConnection, path: Path, options: Options, scans: Sequence[Future[FileScan] | None],
+    earlier: Sequence[Future[tuple[Outcome, float]]], load_id: int,
+) -> tuple[Outcome, float]:  # fmt: skip
+    """One file of ingest_concurrently (the last of `scans`; `earlier`: the files before it) on a cursor of its own:
+    its outcome and seconds. When an earlier file has the same bytes, its outcome comes first (the skip check)."""
+    started = time.perf_counter()
+    scanned = scans[-1]
+    if scanned is not None and scanned.exception() is None:
+        sha = scanned.result().sha256
+        for before, landed in zip(reversed(scans[:-1]), reversed(earlier), strict=True):
+            if before is not None and before.exception() is None and before.result().sha256 == sha:
+                landed.exception()  # waits for it, whatever its outcome
+                break
+    cursor = con.cursor()
+    try:
+        cursor.execute("set TimeZone = 'UTC'")
+        cursor.execute("set enable_progress_bar = false")  # bars of concurrent loads would overwrite each other
+        outcome = ingest_file(cursor, path, options, scanned, load_id)
+    finally:
+        cursor.close()
+    return outcome, time.perf_counter() - started
 
 
 def keep_block_memory(con: duckdb.DuckDBPyConnection) -> None:
@@ -1676,6 +1763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr)
     for name in LIMITS:
         limit(name)  # a bad setting stops the run before anything is touched
+    ingest_workers()
     tty = sys.stderr.isatty()
     options = Options(reload=args.reload, accept_columns=args.accept_columns)
     if args.target == "postgres":

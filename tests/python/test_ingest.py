@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -715,3 +716,86 @@ def test_two_ingests_at_once_wait_for_each_other_and_do_not_duplicate(tmp_path: 
     assert one(db, "select count(*) from raw.jobs_export") == 1
     assert q(db, "select status, count(*) from raw.load_manifest group by 1 order by 1") == [("loaded", 2), ("skipped", 2)]
     assert sorted(r[0] for r in q(db, "select load_id from raw.load_manifest")) == [1, 2, 3, 4]
+
+
+def landed_state(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything an ingest run decides, without the wall-clock columns: the manifest and every raw row."""
+    return {
+        "manifest": q(db, "select load_id, file_path, file_sha256, format, rows, status, message "
+                          "from raw.load_manifest order by load_id"),
+        "gateway": q(db, "select load_id, file_path, file_sha256, line_number, raw_line "
+                         "from raw.gateway_requests order by load_id, line_number"),
+        "jobs": q(db, "select * exclude (loaded_at) from raw.jobs_export order by load_id, row_number"),
+        "documents": q(db, "select * exclude (loaded_at) from raw.source_documents order by load_id, line_number"),
+    }  # fmt: skip
+
+
+def test_files_landing_at_once_end_as_they_would_one_after_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to TOKENLEDGER_INGEST_WORKERS files land at once; the warehouse, the load ids and the report are those
+    of one file after another. The copy of the large first file is checked only once that file has committed:
+    without that wait it would land a second time (both skip checks before either commit)."""
+    data = tmp_path / "data"
+    big = write(data / "a_big.jsonl", "".join(f"{gw(f'r{i}')}\n" + ("\n" if i % 5000 == 0 else "") for i in range(150_000)))
+    files = [
+        big,
+        write(data / "b_jobs.csv", HEADER + "\n" + job("j1") + "\n" + job("j2", agent="b") + "\n"),
+        write(data / "c_bad.csv", "job_id,model\nx,y\n"),  # refused
+        write(data / "d_copy_of_a.jsonl", big.read_bytes()),  # the same bytes: skipped
+        write(data / "e_gzip.jsonl.gz", gzip.compress(("\n".join(gw(f"z{i}") for i in range(3000)) + "\n").encode())),
+        write(data / "f_control.jsonl", gw("c1") + "\n" + '{"x": "\x1f"}' + "\n"),  # the fallback reader
+        write(data / "g_copy_of_b.csv", (data / "b_jobs.csv").read_bytes()),
+        write(data / "h_empty.jsonl", ""),  # refused
+    ]
+    in_flight, most, threads = [0], [0], set()
+    real = ingest.ingest_file
+
+    def counted(*args: Any, **kwargs: Any) -> ingest.Outcome:
+        threads.add(threading.current_thread().name.rsplit("_", 1)[0])
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        try:
+            return real(*args, **kwargs)
+        finally:
+            in_flight[0] -= 1
+
+    monkeypatch.setattr(ingest, "ingest_file", counted)
+    runs, states = {}, {}
+    for workers in ("1", "3"):
+        monkeypatch.setenv("TOKENLEDGER_INGEST_WORKERS", workers)
+        wh = tmp_path / f"wh{workers}" / "w.duckdb"
+        runs[workers] = ingest_in_process(capsys, "--db", wh, *files)
+        states[workers] = landed_state(wh)
+        if workers == "1":
+            assert (threads, most[0]) == ({"MainThread"}, 1)
+            threads.clear()
+            most[0] = 0
+    assert threads == {"tokenledger-load"} and most[0] >= 2  # the files did land at once
+    assert runs["3"] == runs["1"]
+    assert runs["3"].code == 1
+    assert [line.split(":")[0] for line in runs["3"].out.splitlines()] == [
+        f"{status} {path}" for status, path in zip(
+            ["loaded", "loaded", "refused", "skipped", "loaded", "loaded", "skipped", "refused"], files, strict=True)
+    ]  # fmt: skip
+    assert states["3"] == states["1"]
+    manifest = states["3"]["manifest"]
+    assert [row[0] for row in manifest] == list(range(1, len(files) + 1))
+    assert manifest[3][5:] == ("skipped", "already loaded as load 1")
+    assert manifest[6][5:] == ("skipped", "already loaded as load 2")
+    assert len(states["3"]["gateway"]) == 150_000 + 3000 + 2
+    # r0 is line 1, a blank line follows r0 and r5000: r1..r5000 are lines 3..5002, r5001 line 5004
+    assert [row[3] for row in states["3"]["gateway"] if row[0] == 1][:5002][-3:] == [5001, 5002, 5004]
+
+
+def test_a_bad_ingest_workers_setting_stops_the_run_before_anything(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "g.jsonl", gw("a") + "\n")
+    for bad in ("0", "-2", "two", "1.5"):
+        monkeypatch.setenv("TOKENLEDGER_INGEST_WORKERS", bad)
+        proc = cli(db, path)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, out + err
+        assert err.splitlines() == [f"ingest: TOKENLEDGER_INGEST_WORKERS must be a positive whole number of files, got {bad!r}"]
+        assert not db.exists()
