@@ -157,8 +157,10 @@ def unload_duckdb(db: Path, load_id: int, reason: str, by: str) -> int:
                 from tokenledger.ingest import ensure_raw_tables
 
                 ensure_raw_tables(con)  # a warehouse from before raw.load_unloads existed gains it
+                # Read before the transaction: on a warehouse not built yet the query fails, which would abort it.
+                touched = closed_months_touched(con, load_id)
                 con.begin()
-                status, message = unload(Ledger(con.execute, "?"), load_id, reason, by, closed_months_touched(con, load_id))
+                status, message = unload(Ledger(con.execute, "?"), load_id, reason, by, touched)
                 con.commit()
             finally:
                 con.close()

@@ -153,9 +153,11 @@
 {#-
   The scheduled test scope of one model (a graph node) as a condition on `column` (holding its months): with env
   TOKENLEDGER_TEST_SCOPE=rebuilt and a model that records the months it rebuilds (tl_month_fact_config,
-  tl_month_report_config), the months this invocation recorded for it (every month after a full build);
-  otherwise none (every row). Read only when a test runs: dbt also renders tests while parsing, and an env var
-  read then would make every change of the scope a re-parse of every test. Any other scope is an error.
+  tl_month_report_config), the months this invocation recorded for it (every month after a full build); for a
+  kept table (tl_kept_table_config), every row when this invocation rebuilt it and none when it kept it
+  (`column` unused); otherwise none (every row). Read only when a test runs: dbt also renders tests while
+  parsing, and an env var read then would make every change of the scope a re-parse of every test. Any other
+  scope is an error.
 -#}
 {% macro tl_rebuilt_months_condition(node, column) -%}
     {%- set scope = env_var('TOKENLEDGER_TEST_SCOPE', 'all') if execute else 'all' -%}
@@ -167,6 +169,10 @@
         {%- set built = "select month from raw.build_months where invocation_id = '" ~ invocation_id
                         ~ "' and model_name = '" ~ (node.alias or node.name) ~ "'" -%}
         {%- do return(tl_among_months(column, built)) -%}
+    {%- endif -%}
+    {%- if scope == 'rebuilt' and node.config.materialized == 'incremental' and 'tl_note_inputs' in hooks -%}
+        {%- do return("exists (select 1 from raw.build_inputs as noted where noted.invocation_id = '" ~ invocation_id
+                      ~ "' and noted.model_name = '" ~ (node.alias or node.name) ~ "' and noted.action <> 'kept')") -%}
     {%- endif -%}
     {%- do return(none) -%}
 {%- endmacro %}
@@ -186,8 +192,9 @@
   The `model` of every generic data test (dbt calls this macro on it; the override of dbt's own, whose
   `where` config it keeps). With env TOKENLEDGER_TEST_SCOPE=rebuilt (`tokenledger build --scheduled`), a test
   on a fact rebuilt a month at a time (tl_month_fact_config) or a month report (tl_month_report_config) reads
-  only the months this invocation rebuilt (raw.build_months, tl_rebuilt_months_condition), so a nightly
-  build's tests cost what its new data costs; every row after a full build.
+  only the months this invocation rebuilt (raw.build_months, tl_rebuilt_months_condition), and a test on a kept
+  table (tl_kept_table_config) reads its rows only when this invocation rebuilt it, so a nightly build's tests
+  cost what its new data costs; every row after a full build.
   Every other model, and every test by default (`all`: CI, `tokenledger build`), is tested whole. A test
   with a `where` config gets both conditions.
 -#}

@@ -5,7 +5,8 @@
   as text on every engine), for DuckDB, Postgres and Spark.
   raw.load_unloads holds the loads taken out of the ledger (`tokenledger unload`): one row per
   unloaded load, never deleted. raw.build_months holds the months each build rebuilt of each fact rebuilt a
-  month at a time (macros/incremental/rebuilt_months.sql). Each table's columns are listed once below; `text` is varchar on
+  month at a time (macros/incremental/rebuilt_months.sql); raw.build_inputs the builds of the kept tables and
+  the full builds of the base parsers (macros/incremental/kept_tables.sql). Each table's columns are listed once below; `text` is varchar on
   DuckDB and Postgres, string on Spark.
   `text zstd` (the raw JSON text) is zstd on DuckDB: measured 2-3x faster to write than the automatic
   choice and ~6x smaller on gateway lines; a storage hint only (the column is a plain VARCHAR to readers).
@@ -58,6 +59,9 @@
             ('failures', 'bigint')]),
         ('build_months', [
             ('invocation_id', 'text'), ('model_name', 'text'), ('month', 'date'), ('recorded_at', 'timestamp')]),
+        ('build_inputs', [
+            ('invocation_id', 'text'), ('model_name', 'text'), ('inputs_digest', 'text'), ('action', 'text'),
+            ('recorded_at', 'timestamp')]),
         ('source_documents', [
             ('load_id', 'bigint'), ('file_path', 'text'), ('file_sha256', 'text'), ('format', 'text'),
             ('document_number', 'bigint'), ('line_number', 'bigint'), ('raw_document', 'text zstd'),

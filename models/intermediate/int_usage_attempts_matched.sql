@@ -11,7 +11,9 @@
      that source's log is trusted to hold all of the provider's calls.
   One row per attempt set aside, with the rule and the copy kept; int_usage_attempts_unioned drops
   them and audit.cross_source_duplicates lists them.
+  A kept table (macros/incremental/kept_tables.sql): rebuilt whole when what it reads changed, kept otherwise.
 -#}
+{{ tl_kept_table_config() }}
 {%- set authoritative = var('authoritative_sources', {}) -%}
 {%- set priority = var('source_priority', ['gateway', 'litellm', 'otel', 'jobs']) -%}
 with
@@ -119,3 +121,4 @@ final as (
 )
 
 select * from final
+{{ tl_no_rows_when_kept() }}

@@ -5,7 +5,9 @@
   attempt; when it names another retry instead, the chain is followed (up to {{ 8 }} links) to its
   root, so a chain A <- B <- C is one event keyed by A. A root missing from the data keys the event
   by its id all the same.
+  A kept table (macros/incremental/kept_tables.sql): rebuilt whole when what it reads changed, kept otherwise.
 -#}
+{{ tl_kept_table_config() }}
 {%- set max_chain = 8 -%}
 with
 
@@ -104,3 +106,4 @@ final as (
 )
 
 select * from final
+{{ tl_no_rows_when_kept() }}

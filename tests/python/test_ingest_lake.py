@@ -35,7 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 SOURCES = PROJECT_ROOT / "tests" / "fixtures" / "sources"
 LOAD_TABLES = ("gateway_requests", "jobs_export", "source_documents")
-ALL_RAW = ("load_manifest", "load_unloads", *LOAD_TABLES, "build_runs", "build_results", "build_months")
+ALL_RAW = ("load_manifest", "load_unloads", *LOAD_TABLES, "build_runs", "build_results", "build_months", "build_inputs")
 TIMESTAMPS = frozenset({"loaded_at", "started_at"})  # when it ran: differs between two runs
 # A wall time that does not exist in Europe/Berlin (clocks jump from 02:00 to 03:00 that night): a value read
 # through any zone but UTC would come back shifted.

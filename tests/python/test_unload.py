@@ -147,3 +147,14 @@ def test_a_closed_month_keeps_its_published_lines_and_lists_a_candidate(unloaded
                      "touches_closed_month, closed_months_touched from audit.unloaded_loads")
     assert audit == [(unloaded["b_load_id"], "jobs-b.csv", 9, "ops@corp.example", "duplicate export of the November run",
                       3, "2026-09, 2026-10, 2026-11", True, "2026-09")]
+
+
+def test_a_load_can_be_unloaded_before_the_first_build(tmp_path: Path) -> None:
+    """No marts yet (the closed months a load reached cannot be read): the unload is still recorded."""
+    wh = new_warehouse(tmp_path / "unbuilt")
+    wh.ingest(SAMPLE / "jobs-export-2026-09.csv")
+    result = unload(wh, "1", "--reason", "landed by mistake", "--by", "ops@corp.example")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert wh.query("select load_id, unloaded_by, unload_reason from raw.load_unloads") == [
+        (1, "ops@corp.example", "landed by mistake")
+    ]
