@@ -1707,7 +1707,7 @@ def ingest_concurrently(
         scans = [scan_ahead(scanner, path) for path in files]
         landing: list[Future[tuple[Outcome, float]]] = []
         for i, path in enumerate(files):
-            landing.append(loaders.submit(land_in_turn, con, path, options, scans[: i + 1], tuple(landing), first_id + i))
+            landing.append(loaders.submit(land_in_turn, con, path, options, scans, landing, i, first_id + i))
         for path, future in zip(files, landing, strict=True):
             outcome, seconds = future.result()
             report(outcome, str(path), seconds, sys.stdout, sys.stderr, tty)
@@ -1717,17 +1717,19 @@ def ingest_concurrently(
 
 def land_in_turn(
     con: duckdb.DuckDBPyConnection, path: Path, options: Options, scans: Sequence[Future[FileScan] | None],
-    earlier: Sequence[Future[tuple[Outcome, float]]], load_id: int,
+    landing: Sequence[Future[tuple[Outcome, float]]], i: int, load_id: int,
 ) -> tuple[Outcome, float]:  # fmt: skip
-    """One file of ingest_concurrently (the last of `scans`; `earlier`: the files before it) on a cursor of its own:
-    its outcome and seconds. When an earlier file has the same bytes, its outcome comes first (the skip check)."""
+    """File `i` of ingest_concurrently (`scans`: every file's hash; `landing`: the loads submitted so far, the files
+    before it among them) on a cursor of its own: its outcome and seconds. When an earlier file has the same bytes,
+    its outcome comes first (the skip check)."""
     started = time.perf_counter()
-    scanned = scans[-1]
+    scanned = scans[i]
     if scanned is not None and scanned.exception() is None:
         sha = scanned.result().sha256
-        for before, landed in zip(reversed(scans[:-1]), reversed(earlier), strict=True):
+        for j in range(i - 1, -1, -1):  # the scans run in order on one thread: every earlier one is done
+            before = scans[j]
             if before is not None and before.exception() is None and before.result().sha256 == sha:
-                landed.exception()  # waits for it, whatever its outcome
+                landing[j].exception()  # waits for it, whatever its outcome
                 break
     cursor = con.cursor()
     try:
