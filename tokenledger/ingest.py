@@ -1330,12 +1330,10 @@ def insert_manifest_row(
 
 def record_outcome(
     con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan | None, file_format: str | None,
-    status: str, message: str, started_at: datetime, load_id: int | None = None,
+    status: str, message: str, started_at: datetime, load_id: int,
 ) -> Outcome:  # fmt: skip
-    """A manifest row on its own, in its own small transaction (skipped and refused files). `load_id`: the id
-    reserved for the file (concurrent landing), else the next one."""
+    """A manifest row on its own, in its own small transaction (skipped and refused files)."""
     con.begin()
-    load_id = next_load_id(con) if load_id is None else load_id
     insert_manifest_row(
         con, load_id=load_id, path=path, sha=scan.sha256 if scan else None, file_bytes=scan.size if scan else None,
         file_format=file_format, rows=0,
@@ -1360,11 +1358,10 @@ def land_rows(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, li
 
 def load_file(
     con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, scan: FileScan, started_at: datetime,
-    options: Options = Options(), load_id: int | None = None,
+    options: Options, load_id: int,
 ) -> Outcome:  # fmt: skip
     """Raw rows + manifest row in ONE transaction; when the fast path cannot finish, redo with the fallback.
     A gateway JSONL load whose keys near-miss the known ones is refused here, before the commit (check_gateway_keys).
-    `load_id`: the id reserved for the file (concurrent landing), else the next one.
 
     JSONL content with a 0x1F byte takes the fallback reader: known from the hash pass for a plain
     file, from scan_content (run before the load) for a gzip file.
@@ -1374,7 +1371,7 @@ def load_file(
     with readable_path(path) as source:
         while True:
             con.begin()
-            lin = Lineage(next_load_id(con) if load_id is None else load_id, path, scan.sha256, utc_now())
+            lin = Lineage(load_id, path, scan.sha256, utc_now())
             try:
                 landed = land_rows(con, source, sniffed, lin, fallback=fallback)
             except NeedsFallback:
@@ -1407,6 +1404,7 @@ def ingest_file(
     reserved for this file (its manifest row's, whatever the outcome); else the next one."""
     started_at = utc_now()
     path = path.absolute()
+    load_id = next_load_id(con) if load_id is None else load_id
     scan: FileScan | None = None
     file_format: str | None = None
     try:

@@ -34,15 +34,16 @@
 {%- endmacro %}
 
 {#-
-  Whether this incremental run of a kept table can keep its rows: its inputs' digest now equals the one noted at
-  its last build. Never on Spark, on a full build, or while dbt parses.
+  Whether this incremental run of a kept table can keep its rows: its inputs' digest now (`digest`, when the caller
+  has computed it; else tl_inputs_digest) equals the one noted at its last build. Never on Spark, on a full build,
+  or while dbt parses.
 -#}
-{% macro tl_inputs_unchanged() -%}
+{% macro tl_inputs_unchanged(digest=none) -%}
     {%- if not execute or target.type == 'spark' or not is_incremental() -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set noted = tl_noted_inputs_digest() -%}
-    {{ return(noted is not none and noted == tl_inputs_digest()) }}
+    {{ return(noted is not none and noted == (digest or tl_inputs_digest())) }}
 {%- endmacro %}
 
 {#-
@@ -73,6 +74,9 @@ where 1 = 0
             {%- do queue.extend(graph.nodes[unique_id].depends_on.nodes) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if queue -%}  {#- Jinja has no while loop: a graph too large for the bound must not digest part of it -#}
+        {%- do exceptions.raise_compiler_error("tl_upstream_nodes: more than 10000 steps upstream of " ~ node.unique_id) -%}
+    {%- endif -%}
     {{ return(found) }}
 {%- endmacro %}
 
@@ -132,8 +136,9 @@ where 1 = 0
   (inputs unchanged), `rebuilt` (an incremental run that rebuilt it) or `full` (a full build).
 -#}
 {% macro tl_note_inputs() -%}
-    {%- set action = 'full' if not is_incremental() else ('kept' if tl_inputs_unchanged() else 'rebuilt') -%}
-    {{ tl_insert_build_inputs(action, tl_inputs_digest()) }}
+    {%- set digest = tl_inputs_digest() -%}
+    {%- set action = 'full' if not is_incremental() else ('kept' if tl_inputs_unchanged(digest) else 'rebuilt') -%}
+    {{ tl_insert_build_inputs(action, digest) }}
 {%- endmacro %}
 
 {#-
