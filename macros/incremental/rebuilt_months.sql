@@ -26,6 +26,19 @@
 {%- endmacro %}
 
 {#-
+  The end of a month fact's final `select * from final` on DuckDB: `order by` its month, so every row group of the
+  table holds rows of one month. A later run's delete+insert of a month then drops whole row groups, where rows of
+  every month spread over every row group would make the next checkpoint rewrite every row group of the table
+  (DuckDB vacuums a row group that lost rows). Nothing elsewhere: Spark overwrites month partitions, and Postgres
+  keeps deleted rows until its own vacuum.
+-#}
+{% macro tl_month_clustered(month_column='month') -%}
+    {%- if target.type == 'duckdb' %}
+order by {{ month_column }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
   Pre-hook (the last of tl_month_fact_config's): record in raw.build_months the months this invocation
   rebuilds of the model: on an incremental run the months of `upstream` that tl_reprocess_months_filter
   selects (evaluated after the other pre-hooks, as the model's own query sees it) and the months unloaded

@@ -544,3 +544,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered() }}

@@ -267,3 +267,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered('event_month') }}

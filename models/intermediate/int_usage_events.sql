@@ -197,3 +197,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered() }}

@@ -163,3 +163,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered() }}

@@ -179,3 +179,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered() }}

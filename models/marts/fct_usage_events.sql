@@ -14,3 +14,4 @@ final as (
 
 -- the published copy: every column of the intermediate model, as documented in its yml
 select * from final  -- noqa: AM04
+{{ tl_month_clustered() }}

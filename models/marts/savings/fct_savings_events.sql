@@ -126,3 +126,4 @@ final as (
 )
 
 select * from final
+{{ tl_month_clustered() }}
