@@ -48,10 +48,13 @@
                'savings_output_percentile', 'savings_output_min_requests', 'savings_batch_unattended_jobs']) }}
 {%- endmacro %}
 
-{#- The result-changing variables' values as one SQL string literal (sorted JSON). -#}
-{% macro tl_result_vars_literal() -%}
+{#-
+  The result-changing variables' values as one SQL string literal (sorted JSON), with the variables named in
+  `extra_names` too (a kept table's own variables; a name among both counts once).
+-#}
+{% macro tl_result_vars_literal(extra_names=[]) -%}
     {%- set values = {} -%}
-    {%- for name in tl_result_vars() -%}
+    {%- for name in tl_result_vars() + extra_names -%}
         {%- do values.update({name: var(name, none)}) -%}
     {%- endfor -%}
     '{{ dbt.escape_single_quotes(tojson(values, sort_keys=true)) }}'

@@ -6,7 +6,9 @@
   the copy from the most recently loaded file (within one file, the later line or record); this lists
   every other copy, over every registered source (tl_union_record_copies). `is_conflict` marks copies
   whose content differs from the winner's.
+  A kept table (macros/incremental/kept_tables.sql): rebuilt whole when what it reads changed, kept otherwise.
 -#}
+{{ tl_kept_table_config() }}
 with
 
 record_copies as (
@@ -51,3 +53,4 @@ final as (
 )
 
 select * from final
+{{ tl_no_rows_when_kept() }}

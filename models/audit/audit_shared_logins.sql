@@ -3,7 +3,9 @@
   The double-count risk of one shared login, made visible, per month:
   - a personal key or a person used by agents of two or more teams (agents' owners in force), or
   - a personal key whose owner has no team in force.
+  A kept table (macros/incremental/kept_tables.sql): rebuilt whole when what it reads changed, kept otherwise.
 -#}
+{{ tl_kept_table_config() }}
 with
 
 attributed as (
@@ -123,3 +125,4 @@ final as (
 )
 
 select * from final
+{{ tl_no_rows_when_kept() }}

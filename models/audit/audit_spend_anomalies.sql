@@ -8,7 +8,9 @@
   - outlier_request: each month's var('anomaly_top_requests') (default 5) most expensive events,
     with the agent, model and token buckets, and the team that pays most of each.
   Effective cost (after negotiated discounts), from the allocations (after subsidy).
+  A kept table (macros/incremental/kept_tables.sql): rebuilt whole when what it reads changed, kept otherwise.
 -#}
+{{ tl_kept_table_config() }}
 {%- set multiple = var('anomaly_multiple', 3) -%}
 {%- set min_usd = var('anomaly_min_usd', 5) -%}
 {%- set min_days = var('anomaly_min_baseline_days', 7) -%}
@@ -216,3 +218,4 @@ final as (
 )
 
 select * from final
+{{ tl_no_rows_when_kept() }}

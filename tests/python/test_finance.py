@@ -190,7 +190,8 @@ def daily_spikes_oracle(wh: Warehouse, multiple: Decimal, min_usd: Decimal, min_
 
 @pytest.fixture(scope="module")
 def sensitive_anomalies(sample_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """A copy of the sample warehouse whose spend_anomalies view uses low thresholds (it has no spikes at the defaults)."""
+    """A copy of the sample warehouse whose spend_anomalies uses low thresholds (it has no spikes at the defaults): a
+    kept table, rebuilt because its digest covers the thresholds (variables its code names)."""
     wh = new_warehouse(tmp_path_factory.mktemp("anomalies"))
     shutil.copy2(sample_warehouse.db, wh.db)
     wh.dbt("run", "-s", "audit_spend_anomalies", "--vars", "{anomaly_multiple: 2, anomaly_min_usd: 0.5}")
