@@ -50,7 +50,7 @@
 
 {#-
   The result-changing variables' values as one SQL string literal (sorted JSON), with the variables named in
-  `extra_names` too (a kept table's own variables; a name among both counts once).
+  `extra_names` too (the variables a kept table's code and the code upstream name; a name among both counts once).
 -#}
 {% macro tl_result_vars_literal(extra_names=[]) -%}
     {%- set values = {} -%}

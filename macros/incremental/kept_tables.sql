@@ -9,7 +9,8 @@
   2. the last full build of every upstream model that notes its builds in raw.build_inputs (the base parsers, and
      kept tables upstream): a re-parse (`dbt build --full-refresh --select base_...`) changes it;
   3. every row of the seeds upstream (tl_seed_row_digests), the result-changing variables (tl_result_vars) and every
-     variable the model's own code names (`var('<name>'`, tl_own_var_names: an audit's thresholds, say);
+     variable the code of the model or of a model upstream names (`var('<name>'`, tl_var_names_read: an audit's
+     thresholds, say);
   4. the code of the model and of every model upstream (their raw SQL).
   A change of a macro these models call needs `dbt build --full-refresh`, as does a change of the parsing rules.
   On Spark (plain Parquet, no DELETE) a kept table is an ordinary table, rebuilt on every run.
@@ -81,8 +82,8 @@ where 1 = 0
     {{ return(found) }}
 {%- endmacro %}
 
-{#- The names of the variables `code` (a model's raw SQL) reads by name, `var('<name>'` or `var("<name>"`, sorted. -#}
-{% macro tl_own_var_names(code) -%}
+{#- The names of the variables `code` (models' raw SQL) reads by name, `var('<name>'` or `var("<name>"`, sorted. -#}
+{% macro tl_var_names_read(code) -%}
     {{ return(modules.re.findall("var\\(\\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]", code) | unique | sort | list) }}
 {%- endmacro %}
 
@@ -117,7 +118,7 @@ where 1 = 0
             ~ " and model_name in (" ~ models | join(', ') ~ ") group by model_name) as built), '')",
         "coalesce((select " ~ tl_sorted_string_agg('row_digest', ',') ~ " from (" ~ (seeds | join(' union all ')
             if seeds else "select cast(null as " ~ dbt.type_string() ~ ") as row_digest") ~ ") as seed_rows), '')",
-        tl_result_vars_literal(tl_own_var_names(model.raw_code)),
+        tl_result_vars_literal(tl_var_names_read(code | join('\n'))),
     ] -%}
     {%- set separated = [] -%}
     {%- for part in parts -%}
