@@ -154,3 +154,23 @@
 {% macro default__tl_try_base64_text(text_expr) -%}
     {{ exceptions.raise_compiler_error("tl_try_base64_text is not implemented for adapter " ~ adapter.type()) }}
 {%- endmacro %}
+
+{#-
+  A checksum term of a row: the first 60 bits of the md5 of tl_key(columns), as a bigint (the same number on
+  every engine). Summed per day (as tl_wide_int_type) it tells whether a day's rows changed between two tables.
+-#}
+{% macro tl_hash_number(columns) -%}
+    {{ return(adapter.dispatch('tl_hash_number', 'tokenledger')(columns)) }}
+{%- endmacro %}
+
+{% macro default__tl_hash_number(columns) -%}
+    cast(('x' || substr(md5({{ tl_key(columns) }}), 1, 15)) as bit(60))::bigint
+{%- endmacro %}
+
+{% macro duckdb__tl_hash_number(columns) -%}
+    cast(('0x' || substr(md5({{ tl_key(columns) }}), 1, 15)) as bigint)
+{%- endmacro %}
+
+{% macro spark__tl_hash_number(columns) -%}
+    cast(conv(substr(md5({{ tl_key(columns) }}), 1, 15), 16, 10) as bigint)
+{%- endmacro %}

@@ -220,7 +220,7 @@ order by {{ month_column }}
     {%- if execute and relation.identifier is defined -%}
         {%- for node in graph.nodes.values()
               if node.resource_type == 'model' and (node.alias or node.name) == relation.identifier and node.schema == relation.schema -%}
-            {%- set rebuilt = tl_rebuilt_months_condition(node, node.config.unique_key) -%}
+            {%- set rebuilt = tl_rebuilt_months_condition(node, node.config.meta.get('tl_month_column') or node.config.unique_key) -%}
             {%- if rebuilt -%}
                 {%- do conditions.append(rebuilt) -%}
             {%- endif -%}

@@ -23,28 +23,39 @@
             select {{ month_column }} from {{ upstream }}
             where {{ load_column }} > (select coalesce(max({{ this_load_column }}), 0) from {{ this }})
             union
-            {{ tl_unloaded_months() }}
-            {%- if var('lookback_days', 0) | int > 0 %}
-                union
-                select {{ month_column }} from {{ upstream }}
-                where {{ month_column }} >= (
-                    select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(occurred_at)')) }} from {{ this }}
-                )
-            {%- endif %}
-            {%- if var('reprocess_open_months', true) %}
-                union
-                select fingerprints.month from {{ ref('int_config_fingerprints') }} as fingerprints
-                where fingerprints.month not in (select month from {{ ref('stg_org__closed_months') }} where month is not null)
-                    and not exists (
-                        select 1 from {{ this }} as built
-                        where built.{{ this_month }} = fingerprints.month
-                            and built.config_fingerprint = {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }}
-                    )
-            {%- endif %}
+            {{ tl_reprocess_rule_months(upstream, month_column, this_month) }}
         )
     {%- else -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  Rules 2-4 of tl_reprocess_months_filter as a subquery body of months (one home, shared with the facts rebuilt a
+  day at a time, tl_reprocess_days_filter): the unloaded loads' months, the lookback and the open months whose
+  configuration fingerprint moved. A month moved when none of the model's rows of it carries the current
+  fingerprint; with `any_row_moved`, when any of them carries another one (a model rebuilt a day at a time can
+  hold a closed month's late day built under a later fingerprint beside its older days).
+-#}
+{% macro tl_reprocess_rule_months(upstream, month_column, this_month, any_row_moved=false) -%}
+    {{ tl_unloaded_months() }}
+    {%- if var('lookback_days', 0) | int > 0 %}
+        union
+        select {{ month_column }} from {{ upstream }}
+        where {{ month_column }} >= (
+            select {{ tl_month(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(occurred_at)')) }} from {{ this }}
+        )
+    {%- endif %}
+    {%- if var('reprocess_open_months', true) %}
+        union
+        select fingerprints.month from {{ ref('int_config_fingerprints') }} as fingerprints
+        where fingerprints.month not in (select month from {{ ref('stg_org__closed_months') }} where month is not null)
+            and {{ 'exists' if any_row_moved else 'not exists' }} (
+                select 1 from {{ this }} as built
+                where built.{{ this_month }} = fingerprints.month
+                    and built.config_fingerprint {{ '<>' if any_row_moved else '=' }} {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }}
+            )
+    {%- endif %}
 {%- endmacro %}
 
 {#-

@@ -1,4 +1,4 @@
-{{ tl_month_fact_config('int_usage_attempts_unioned', 'event_month', 'load_id', 'load_id') }}
+{{ tl_event_fact_config('int_usage_attempts_unioned', 'event_month', 'load_id', 'load_id') }}
 {#-
   Prices every attempt, per request, with genai-prices' semantics:
   1. price context = the model (after resolution), the request's UTC date (and time of day for
@@ -28,7 +28,7 @@ with
 attempts as (
 
     select * from {{ ref('int_usage_attempts_unioned') }}
-    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_unioned'), 'event_month', 'load_id', 'load_id') }}
+    where {{ tl_reprocess_days_filter(ref('int_usage_attempts_unioned'), 'event_month', 'load_id', 'load_id') }}
 
 ),
 
@@ -237,6 +237,8 @@ final as (
         source_input_tokens,
         load_id,
         event_month,
+        event_date,
+        attempts_checksum,
         {{ tl_config_fingerprint('event_month') }} as config_fingerprint,
         case when price_status = 'no_usage' then null else price_status end as unpriced_reason,
         case
@@ -267,4 +269,4 @@ final as (
 )
 
 select * from final
-{{ tl_month_clustered('event_month') }}
+{{ tl_month_clustered('event_date') }}

@@ -96,11 +96,14 @@ sequenced as (
 
 final as (
 
-    -- The event's month is its first attempt's (what fct_usage_events reports); incremental models
-    -- reprocess whole event months, so every attempt carries it.
+    -- The event's month and UTC date are its first attempt's (what fct_usage_events reports); the incremental
+    -- facts reprocess whole event days (event months on Spark), so every attempt carries both, and its checksum
+    -- term (macros/incremental/day_facts.sql): a day's sum moves when an attempt lands, leaves or moves.
     select
         *,
-        max(case when attempt_seq = 1 then {{ tl_month('occurred_at') }} end) over (partition by event_key) as event_month
+        max(case when attempt_seq = 1 then {{ tl_month('occurred_at') }} end) over (partition by event_key) as event_month,
+        max(case when attempt_seq = 1 then cast(occurred_at as date) end) over (partition by event_key) as event_date,
+        {{ tl_hash_number(['attempt_key', 'event_key', 'attempt_seq', 'load_id']) }} as attempts_checksum
     from sequenced
 
 )

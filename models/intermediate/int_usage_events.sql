@@ -1,4 +1,4 @@
-{{ tl_month_fact_config('int_usage_attempts_priced', 'event_month', 'load_id', 'last_load_id', 'month') }}
+{{ tl_event_fact_config('int_usage_attempts_priced', 'event_month', 'load_id', 'last_load_id', 'month') }}
 {#-
   The canonical usage event (marts.fct_usage_events publishes it; attribution reads it here).
   One row per logical usage event: a request and its retries (attempts linked by retry_of) are one
@@ -19,7 +19,7 @@ with
 attempts as (
 
     select * from {{ ref('int_usage_attempts_priced') }}
-    where {{ tl_reprocess_months_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
+    where {{ tl_reprocess_days_filter(ref('int_usage_attempts_priced'), 'event_month', 'load_id', 'last_load_id', 'month') }}
 
 ),
 
@@ -44,6 +44,7 @@ rolled_up as (
         sum(case when has_usage and list_cost_usd is null then 1 else 0 end) as unpriced_attempts,
         sum(list_cost_usd) as priced_cost_usd,
         max(load_id) as last_load_id,
+        sum(attempts_checksum) as attempts_checksum,
         min(case when has_usage and list_cost_usd is null then unpriced_reason end) as unpriced_reason
     from attempts
     group by 1
@@ -187,7 +188,9 @@ final as (
         rolled_up.price_override_from,
         rolled_up.last_load_id,
         {{ tl_config_fingerprint(tl_month('first_attempts.occurred_at')) }} as config_fingerprint,
-        case when rolled_up.list_cost_usd is not null then model_attempts.price_source end as price_source
+        case when rolled_up.list_cost_usd is not null then model_attempts.price_source end as price_source,
+        first_attempts.event_date,
+        cast(rolled_up.attempts_checksum as {{ tl_wide_int_type() }}) as attempts_checksum
     from first_attempts
     inner join costed as rolled_up
         on first_attempts.event_key = rolled_up.event_key
@@ -197,4 +200,4 @@ final as (
 )
 
 select * from final
-{{ tl_month_clustered() }}
+{{ tl_month_clustered('event_date') }}

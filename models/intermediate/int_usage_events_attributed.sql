@@ -1,4 +1,4 @@
-{{ tl_month_fact_config('int_usage_events') }}
+{{ tl_event_fact_config('int_usage_events') }}
 {#-
   The attribution spine: which team pays for each event, first match wins, as of the event's UTC date.
   1. tag          the event's team tag names a team in teams.csv (merged teams included)     HIGH
@@ -18,11 +18,12 @@
     'source': 'source',
     'occurred_at': 'occurred_at',
     'month': 'month',
-    'event_date': 'cast(occurred_at as date)',
+    'event_date': 'event_date',
     'list_cost_usd': 'list_cost_usd',
     'cost_usd': 'cost_usd',
     'last_load_id': 'last_load_id',
     'config_fingerprint': 'config_fingerprint',
+    'attempts_checksum': 'attempts_checksum',
     'environment': 'environment',
     'tag_team_id': tl_normalize_id('tag_team'),
     'agent_id': tl_normalize_id('agent'),
@@ -33,7 +34,7 @@ with
 events as (
 
     select * from {{ ref('int_usage_events') }}
-    where {{ tl_reprocess_months_filter(ref('int_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
+    where {{ tl_reprocess_days_filter(ref('int_usage_events'), 'month', 'last_load_id', 'last_load_id') }}
 
 ),
 
@@ -163,4 +164,4 @@ final as (
 )
 
 select * from final
-{{ tl_month_clustered() }}
+{{ tl_month_clustered('event_date') }}
