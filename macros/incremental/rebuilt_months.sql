@@ -166,8 +166,8 @@ order by {{ month_column }}
 {#-
   The scheduled test scope of one model (a graph node) as a condition on `column` (holding its months): with env
   TOKENLEDGER_TEST_SCOPE=rebuilt and a model that records the months it rebuilds (tl_month_fact_config,
-  tl_month_report_config), the months this invocation recorded for it (every month after a full build); for a
-  kept table (tl_kept_table_config), every row when this invocation rebuilt it and none when it kept it
+  tl_event_fact_config, tl_month_report_config), the months this invocation recorded for it (every month after a
+  full build); for a kept table (tl_kept_table_config), every row when this invocation rebuilt it and none when it kept it
   (`column` unused); otherwise none (every row). Read only when a test runs: dbt also renders tests while
   parsing, and an env var read then would make every change of the scope a re-parse of every test. Any other
   scope is an error.

@@ -53,7 +53,8 @@
             and {{ 'exists' if any_row_moved else 'not exists' }} (
                 select 1 from {{ this }} as built
                 where built.{{ this_month }} = fingerprints.month
-                    and built.config_fingerprint {{ '<>' if any_row_moved else '=' }} {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }}
+                    and built.config_fingerprint {{ '<>' if any_row_moved else '=' }}
+                        {{ tl_combined_fingerprint('fingerprints.seed_fingerprint') }}
             )
     {%- endif %}
 {%- endmacro %}

@@ -189,7 +189,7 @@ final as (
         rolled_up.last_load_id,
         {{ tl_config_fingerprint(tl_month('first_attempts.occurred_at')) }} as config_fingerprint,
         case when rolled_up.list_cost_usd is not null then model_attempts.price_source end as price_source,
-        first_attempts.event_date,
+        cast(first_attempts.occurred_at as date) as event_date,
         cast(rolled_up.attempts_checksum as {{ tl_wide_int_type() }}) as attempts_checksum
     from first_attempts
     inner join costed as rolled_up

@@ -18,7 +18,7 @@
     'source': 'source',
     'occurred_at': 'occurred_at',
     'month': 'month',
-    'event_date': 'event_date',
+    'event_date': 'cast(occurred_at as date)',
     'list_cost_usd': 'list_cost_usd',
     'cost_usd': 'cost_usd',
     'last_load_id': 'last_load_id',

@@ -8,7 +8,7 @@ each:
 - a new day of gateway traffic (October's remaining days, then November days made from October's),
 - late data into a closed month (new calls and a conflicting copy of a landed one),
 - a duplicate file (copies of landed lines under a new file name),
-- a re-delivered file (a landed file's name again, some rows' usage changed),
+- a re-delivered file (a landed file's name again, some rows' usage changed, one of them a day later or earlier),
 - an org edit (an agent changes owner from the latest day on),
 - a price change (a custom price from the latest day on),
 - a month close (`tokenledger close`).
@@ -40,6 +40,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ from harness import PROJECT_ROOT, Warehouse, new_warehouse, relation_snapshot
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 MODELS_ONLY = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-# The facts rebuilt a month at a time (tl_month_fact_config), the month reports built from them
+# The incremental facts (tl_month_fact_config; tl_event_fact_config: rebuilt a day at a time, recording the months
+# of those days), the month reports built from them
 # (tl_month_report_config), and their month column.
 MONTH_FACTS = {
     "intermediate.int_usage_attempts_priced": "event_month", "intermediate.int_usage_events": "month",
@@ -92,6 +94,19 @@ def with_usage_changed(value: dict[str, Any], extra: int) -> dict[str, Any] | No
         return None
     usage[key] += extra
     return copy
+
+
+def moved_a_day(value: dict[str, Any]) -> dict[str, Any]:
+    """The call a day later, or a day earlier when that would leave its month (the per-event facts rebuild days: the
+    day it left must be rebuilt too)."""
+    stamp = value.get("timestamp")
+    if not isinstance(stamp, str) or len(stamp) < 10:
+        return value
+    day = date.fromisoformat(stamp[:10])
+    moved = day + timedelta(days=1)
+    if moved.month != day.month:
+        moved = day - timedelta(days=1)
+    return {**value, "timestamp": moved.isoformat() + stamp[10:]}
 
 
 @dataclass
@@ -195,11 +210,13 @@ def redeliver_changed(ledger: Ledger) -> str:
     lines = list(ledger.landed[name])
     changeable = [i for i, line in enumerate(lines) if (value := record(line)) and with_usage_changed(value, 1)]
     changed = ledger.rng.sample(changeable, min(3, len(changeable)))
-    for i in changed:
+    for n, i in enumerate(changed):
         value = with_usage_changed(record(lines[i]) or {}, 1000 + ledger.steps)
+        if n == 0 and value is not None:
+            value = moved_a_day(value)
         lines[i] = json.dumps(value)
     ledger.deliver(name, lines)
-    return f"re-delivered {name} with {len(changed)} rows changed"
+    return f"re-delivered {name} with {len(changed)} rows changed (one a day earlier or later)"
 
 
 def org_edit(ledger: Ledger) -> str:
