@@ -105,21 +105,15 @@
   and the months unloaded loads touched; one row with a NULL month on a full build.
 -#}
 {% macro tl_record_rebuilt_days(upstream, month_column, load_column, this_load_column, this_month_column) -%}
-    {%- if is_incremental() -%}
-        {%- set rebuilt -%}
-            select {{ month_column }} as month from {{ upstream }}
-            where {{ tl_reprocess_days_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
-            union
-            select built.{{ this_month_column }} as month from {{ this }} as built
-            where {{ tl_reprocess_days_filter(upstream, month_column, load_column, this_load_column, this_month_column,
-                                              'built.event_date', 'built.' ~ this_month_column) }}
-            union
-            {{ tl_unloaded_months() }}
-        {%- endset -%}
-        {{ tl_insert_build_months(rebuilt) }}
-    {%- else -%}
-        {{ tl_insert_build_months(none) }}
-    {%- endif -%}
+    {%- set rebuilt -%}
+        select {{ month_column }} as month from {{ upstream }}
+        where {{ tl_reprocess_days_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
+        union
+        select built.{{ this_month_column }} as month from {{ this }} as built
+        where {{ tl_reprocess_days_filter(upstream, month_column, load_column, this_load_column, this_month_column,
+                                          'built.event_date', 'built.' ~ this_month_column) }}
+    {%- endset -%}
+    {{ tl_record_months(rebuilt) }}
 {%- endmacro %}
 
 {#- Pre-hook (the last of tl_event_fact_config's): on an incremental run, delete the days this run rebuilds. -#}

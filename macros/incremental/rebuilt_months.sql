@@ -48,14 +48,21 @@ order by {{ month_column }}
 -#}
 {% macro tl_record_rebuilt_months(upstream, month_column='month', load_column='last_load_id', this_load_column='last_load_id',
                                   this_month_column=none) -%}
+    {%- set rebuilt -%}
+        select {{ month_column }} as month from {{ upstream }}
+        where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
+    {%- endset -%}
+    {{ tl_record_months(rebuilt) }}
+{%- endmacro %}
+
+{#-
+  The statement of a fact's record pre-hook (one home): on an incremental run, append the months of
+  `months_query` (a subquery body with a `month` column) and the months unloaded loads touched to raw.build_months;
+  on a full build one row with a NULL month (tl_insert_build_months).
+-#}
+{% macro tl_record_months(months_query) -%}
     {%- if is_incremental() -%}
-        {%- set rebuilt -%}
-            select {{ month_column }} as month from {{ upstream }}
-            where {{ tl_reprocess_months_filter(upstream, month_column, load_column, this_load_column, this_month_column) }}
-            union
-            {{ tl_unloaded_months() }}
-        {%- endset -%}
-        {{ tl_insert_build_months(rebuilt) }}
+        {{ tl_insert_build_months(months_query ~ ' union ' ~ tl_unloaded_months()) }}
     {%- else -%}
         {{ tl_insert_build_months(none) }}
     {%- endif -%}
